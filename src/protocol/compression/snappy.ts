@@ -3,15 +3,15 @@ import { compress as snappyCompress, uncompress as snappyUncompress } from 'snap
 import { asCompressionError, CompressionError, outputLimitError } from './compression-error.js';
 
 /**
- * Snappy as Kafka clients write it. The Java producer (snappy-java's stream) and librdkafka
- * use "xerial" framing around raw snappy blocks:
+ * Snappy as Kafka clients write it. The Java producer (snappy-java's stream) writes "xerial"
+ * framing around raw snappy blocks:
  *
  *   magic 82 'S' 'N' 'A' 'P' 'P' 'Y' 00 | int32 BE version | int32 BE min compatible version
  *   then repeated: int32 BE compressed length | raw snappy block
  *
- * Some clients write a single raw snappy block instead, so decoding accepts both, told
- * apart by the magic. This is not snappy's own "framing format" (the one with stream
- * identifier chunks), which Kafka does not use.
+ * Other clients (librdkafka among them) write one raw snappy block instead, so decoding
+ * accepts both, told apart by the magic. Encoding writes xerial, which every client reads.
+ * This is not snappy's own "framing format" (stream identifier chunks); Kafka does not use it.
  */
 export const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_BYTES = XERIAL_MAGIC.length + 8;
@@ -24,10 +24,8 @@ export async function compressSnappy(data: Buffer): Promise<Buffer> {
   const blockCount = Math.ceil(data.length / XERIAL_BLOCK_BYTES);
   let blocks: Buffer[];
   try {
-    blocks = await Promise.all(
-      Array.from({ length: blockCount }, (_, i) =>
-        snappyCompress(data.subarray(i * XERIAL_BLOCK_BYTES, (i + 1) * XERIAL_BLOCK_BYTES)),
-      ),
+    blocks = await mapWithLimitedConcurrency(blockCount, (i) =>
+      snappyCompress(data.subarray(i * XERIAL_BLOCK_BYTES, (i + 1) * XERIAL_BLOCK_BYTES)),
     );
   } catch (error) {
     throw asCompressionError('snappy', 'compress-failed', 'compress', error);
@@ -55,13 +53,38 @@ export async function decompressSnappy(data: Buffer, maxOutputBytes: number): Pr
 
   let decoded: Buffer[];
   try {
-    decoded = await Promise.all(
-      blocks.map((block) => snappyUncompress(block, { asBuffer: true }) as Promise<Buffer>),
+    decoded = await mapWithLimitedConcurrency(
+      blocks.length,
+      (i) => snappyUncompress(blocks[i]!, { asBuffer: true }) as Promise<Buffer>,
     );
   } catch (error) {
     throw asCompressionError('snappy', 'corrupt', 'decompress', error);
   }
   return decoded.length === 1 ? decoded[0]! : Buffer.concat(decoded, total);
+}
+
+/**
+ * Blocks run on libuv's thread pool, which file I/O shares. Bounding the blocks in flight
+ * keeps file operations from queueing behind every block of a very large batch (16 blocks
+ * are well under a millisecond of work), while a typical 1 MiB batch still runs nearly all
+ * at once: on a 2-vCPU machine, 4 in flight measured about a third slower than all at once.
+ */
+const BLOCKS_IN_FLIGHT = 16;
+
+async function mapWithLimitedConcurrency<T>(
+  count: number,
+  task: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, count) }, worker));
+  return results;
 }
 
 export function isXerialFramed(data: Buffer): boolean {

@@ -1,0 +1,503 @@
+import { open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import {
+  frameBatch,
+  RecordBatch,
+  LOG_OVERHEAD,
+  RECORD_BATCH_HEADER_SIZE,
+} from '../protocol/records/index.js';
+import { OffsetIndex, TimeIndex, IndexCorruptError } from './indexes.js';
+import { segmentPaths, type SegmentPaths } from './segment-files.js';
+
+/** Byte offsets inside a v2 batch header. */
+const BASE_OFFSET_AT = 0;
+const BATCH_LENGTH_AT = 8;
+const PARTITION_LEADER_EPOCH_AT = 12;
+const LAST_OFFSET_DELTA_AT = 23;
+const MAX_TIMESTAMP_AT = 35;
+const SCAN_CHUNK_BYTES = 64 * 1024;
+const RECOVERY_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export interface SegmentOptions {
+  indexIntervalBytes: number;
+  maxIndexBytes: number;
+  /** Bytes of recently appended batches kept in memory for tailing readers. */
+  tailCacheBytes: number;
+}
+
+/** What a header scan reports of one batch in the file. */
+export interface BatchPosition {
+  position: number;
+  size: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+  maxTimestamp: bigint;
+  partitionLeaderEpoch: number;
+}
+
+export interface RecoveryResult {
+  validBytes: number;
+  truncatedBytes: number;
+  /** First offset of the dropped tail, when something was dropped. */
+  firstInvalidOffset: bigint | null;
+  batches: number;
+  /** Leader epochs seen, in order: [epoch, first offset]. */
+  epochs: [number, bigint][];
+}
+
+function readBatchPosition(buf: Buffer, at: number, position: number): BatchPosition {
+  const baseOffset = buf.readBigInt64BE(at + BASE_OFFSET_AT);
+  return {
+    position,
+    size: buf.readInt32BE(at + BATCH_LENGTH_AT) + LOG_OVERHEAD,
+    baseOffset,
+    lastOffset: baseOffset + BigInt(buf.readInt32BE(at + LAST_OFFSET_DELTA_AT)),
+    maxTimestamp: buf.readBigInt64BE(at + MAX_TIMESTAMP_AT),
+    partitionLeaderEpoch: buf.readInt32BE(at + PARTITION_LEADER_EPOCH_AT),
+  };
+}
+
+/**
+ * One segment: a .log file of record batches with its offset and time indexes.
+ *
+ * Appends are registered synchronously (so offsets and index entries are decided at
+ * once) and written later by the owning Log's group commit; `size` counts registered
+ * bytes and `writtenSize` the bytes that reached the file.
+ */
+export class LogSegment {
+  readonly paths: SegmentPaths;
+  private handle: FileHandle | null = null;
+  size: number;
+  writtenSize: number;
+  /** Offset after the last batch of this segment. */
+  nextOffset: bigint;
+  maxTimestampSoFar = -1n;
+  offsetOfMaxTimestampSoFar: bigint;
+  /** Max timestamp of the first batch: segment.ms counts from it, as in Kafka. */
+  rollingBasedTimestamp: bigint | null = null;
+  readonly createdMs: number;
+  private bytesSinceLastIndexEntry = 0;
+  private tail: { position: number; buf: Buffer }[] = [];
+  private tailBytes = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: bigint,
+    readonly offsetIndex: OffsetIndex,
+    readonly timeIndex: TimeIndex,
+    private readonly options: SegmentOptions,
+    size: number,
+    nowMs: number,
+  ) {
+    this.paths = segmentPaths(dir, baseOffset);
+    this.size = size;
+    this.writtenSize = size;
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestampSoFar = baseOffset;
+    this.createdMs = nowMs;
+  }
+
+  /** Creates an empty segment and its files. */
+  static async create(
+    dir: string,
+    baseOffset: bigint,
+    options: SegmentOptions,
+    nowMs: number,
+  ): Promise<LogSegment> {
+    const paths = segmentPaths(dir, baseOffset);
+    for (const path of [paths.log, paths.index, paths.timeIndex]) {
+      await (await open(path, 'w')).close();
+    }
+    return new LogSegment(
+      dir,
+      baseOffset,
+      new OffsetIndex(paths.index, baseOffset, options.maxIndexBytes),
+      new TimeIndex(paths.timeIndex, baseOffset, options.maxIndexBytes),
+      options,
+      0,
+      nowMs,
+    );
+  }
+
+  /**
+   * Opens an existing segment. Indexes that are missing or fail their sanity check are
+   * reported through `indexesValid` so the caller rebuilds them by recovery.
+   */
+  static async open(
+    dir: string,
+    baseOffset: bigint,
+    options: SegmentOptions,
+    nowMs: number,
+  ): Promise<{ segment: LogSegment; indexesValid: boolean }> {
+    const paths = segmentPaths(dir, baseOffset);
+    const { size } = await stat(paths.log);
+    let indexesValid = true;
+    let offsetIndex: OffsetIndex;
+    let timeIndex: TimeIndex;
+    try {
+      offsetIndex = await OffsetIndex.load(paths.index, baseOffset, options.maxIndexBytes);
+      timeIndex = await TimeIndex.load(paths.timeIndex, baseOffset, options.maxIndexBytes);
+      const last =
+        offsetIndex.entryCount > 0 ? offsetIndex.entry(offsetIndex.entryCount - 1) : null;
+      if (last && last.position >= size) indexesValid = false;
+      if (size > 0 && offsetIndex.entryCount === 0 && size > options.indexIntervalBytes * 2)
+        indexesValid = false;
+    } catch (err) {
+      if (!(err instanceof IndexCorruptError)) throw err;
+      indexesValid = false;
+      offsetIndex = new OffsetIndex(paths.index, baseOffset, options.maxIndexBytes);
+      timeIndex = new TimeIndex(paths.timeIndex, baseOffset, options.maxIndexBytes);
+    }
+    const segment = new LogSegment(dir, baseOffset, offsetIndex, timeIndex, options, size, nowMs);
+    if (indexesValid) await segment.loadTailState();
+    return { segment, indexesValid };
+  }
+
+  /** Restores nextOffset and timestamps of a trusted segment from its last index entries. */
+  private async loadTailState(): Promise<void> {
+    const fromIndex = this.offsetIndex.lookup(this.baseOffset + 0x7fffffffn);
+    const lastTime = this.timeIndex.lastEntry;
+    if (lastTime) {
+      this.maxTimestampSoFar = lastTime.timestamp;
+      this.offsetOfMaxTimestampSoFar = lastTime.offset;
+    }
+    let first = true;
+    for await (const batch of this.scan(fromIndex.position, this.size)) {
+      if (first && fromIndex.position === 0) this.rollingBasedTimestamp = batch.maxTimestamp;
+      first = false;
+      this.nextOffset = batch.lastOffset + 1n;
+      if (batch.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = batch.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = batch.lastOffset;
+      }
+    }
+    this.bytesSinceLastIndexEntry = this.size - fromIndex.position;
+    if (this.rollingBasedTimestamp === null && this.size > 0) {
+      const firstBatch = await this.firstBatch();
+      this.rollingBasedTimestamp = firstBatch?.maxTimestamp ?? null;
+    }
+  }
+
+  private async firstBatch(): Promise<BatchPosition | null> {
+    for await (const batch of this.scan(0, this.size)) return batch;
+    return null;
+  }
+
+  private async file(): Promise<FileHandle> {
+    if (!this.handle) this.handle = await open(this.paths.log, 'r+');
+    return this.handle;
+  }
+
+  get isEmpty(): boolean {
+    return this.size === 0;
+  }
+
+  /** Whether appending `batchBytes` more bytes ending at `lastOffset` needs a new segment first. */
+  shouldRoll(
+    batchBytes: number,
+    lastOffset: bigint,
+    batchMaxTimestamp: bigint,
+    segmentBytes: number,
+    segmentMs: number,
+    nowMs: number,
+  ): boolean {
+    if (this.size === 0) return false;
+    if (this.size > segmentBytes - batchBytes) return true;
+    if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;
+    if (lastOffset - this.baseOffset > 0x7fffffffn) return true;
+    const since = this.rollingBasedTimestamp ?? BigInt(this.createdMs);
+    void batchMaxTimestamp;
+    return BigInt(nowMs) - since > BigInt(segmentMs);
+  }
+
+  /**
+   * Registers a batch that will be written at the current end of the segment and records
+   * its index entries; returns its file position.
+   */
+  registerAppend(batch: RecordBatch): number {
+    const position = this.size;
+    const size = batch.sizeInBytes;
+    const lastOffset = batch.lastOffset;
+    const maxTimestamp = batch.maxTimestamp;
+    if (this.rollingBasedTimestamp === null) this.rollingBasedTimestamp = maxTimestamp;
+    if (maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = maxTimestamp;
+      this.offsetOfMaxTimestampSoFar = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.options.indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+    this.size += size;
+    this.nextOffset = lastOffset + 1n;
+    return position;
+  }
+
+  /** Writes registered batches (contiguous, starting at `position`) to the file. */
+  async write(position: number, buffers: Buffer[]): Promise<void> {
+    const handle = await this.file();
+    let written = 0;
+    let expected = 0;
+    for (const b of buffers) expected += b.length;
+    while (written < expected) {
+      const pending = written === 0 ? buffers : sliceBuffers(buffers, written);
+      const { bytesWritten } = await handle.writev(pending, position + written);
+      if (bytesWritten <= 0) throw new Error(`short write to ${this.paths.log}`);
+      written += bytesWritten;
+    }
+    this.writtenSize = position + expected;
+    this.cacheTail(position, buffers);
+  }
+
+  private cacheTail(position: number, buffers: Buffer[]): void {
+    const budget = this.options.tailCacheBytes;
+    if (budget <= 0) return;
+    let at = position;
+    for (const buf of buffers) {
+      this.tail.push({ position: at, buf });
+      this.tailBytes += buf.length;
+      at += buf.length;
+    }
+    while (this.tailBytes > budget && this.tail.length > 0) {
+      this.tailBytes -= this.tail.shift()!.buf.length;
+    }
+  }
+
+  dropTailCache(): void {
+    this.tail = [];
+    this.tailBytes = 0;
+  }
+
+  /** Reads [position, position+length) of written data, from the tail cache when it holds it. */
+  async read(position: number, length: number): Promise<Buffer> {
+    const end = Math.min(position + length, this.writtenSize);
+    if (end <= position) return Buffer.alloc(0);
+    if (this.tail.length > 0 && position >= this.tail[0].position) {
+      const parts: Buffer[] = [];
+      for (const { position: p, buf } of this.tail) {
+        const from = Math.max(position, p);
+        const to = Math.min(end, p + buf.length);
+        if (to > from) parts.push(buf.subarray(from - p, to - p));
+      }
+      return parts.length === 1 ? parts[0] : Buffer.concat(parts, end - position);
+    }
+    const out = Buffer.allocUnsafe(end - position);
+    const handle = await this.file();
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await handle.read(out, done, out.length - done, position + done);
+      if (bytesRead === 0) return out.subarray(0, done);
+      done += bytesRead;
+    }
+    return out;
+  }
+
+  /** Batch headers in [from, to) of the written file, without reading record bodies. */
+  async *scan(from: number, to = this.writtenSize): AsyncGenerator<BatchPosition> {
+    let chunk: Buffer = Buffer.alloc(0);
+    let chunkStart = from;
+    let position = from;
+    while (position + RECORD_BATCH_HEADER_SIZE <= to) {
+      if (position + RECORD_BATCH_HEADER_SIZE > chunkStart + chunk.length) {
+        chunk = await this.read(position, Math.min(SCAN_CHUNK_BYTES, to - position));
+        chunkStart = position;
+        if (chunk.length < RECORD_BATCH_HEADER_SIZE) return;
+      }
+      const batch = readBatchPosition(chunk, position - chunkStart, position);
+      if (batch.size < RECORD_BATCH_HEADER_SIZE || position + batch.size > to) return;
+      yield batch;
+      position += batch.size;
+    }
+  }
+
+  /** The first batch whose last offset is >= `offset`, searching from the index. */
+  async translateOffset(offset: bigint, startingPosition = 0): Promise<BatchPosition | null> {
+    const hint = this.offsetIndex.lookup(offset);
+    const from = Math.max(hint.position, startingPosition);
+    for await (const batch of this.scan(from)) {
+      if (batch.lastOffset >= offset) return batch;
+    }
+    return null;
+  }
+
+  /**
+   * The first batch whose max timestamp is >= `timestamp` (ListOffsets by time), starting
+   * no earlier than `startingOffset`.
+   */
+  async findBatchByTimestamp(
+    timestamp: bigint,
+    startingOffset: bigint,
+  ): Promise<BatchPosition | null> {
+    const fromTime = this.timeIndex.lookup(timestamp);
+    const startOffset = fromTime.offset > startingOffset ? fromTime.offset : startingOffset;
+    const from = this.offsetIndex.lookup(startOffset).position;
+    for await (const batch of this.scan(from)) {
+      if (batch.maxTimestamp >= timestamp && batch.lastOffset >= startingOffset) return batch;
+    }
+    return null;
+  }
+
+  /**
+   * Validates every batch (framing and CRC) from the start, rebuilds both indexes, and
+   * truncates a torn or corrupt tail. Used after an unclean shutdown and when an index
+   * is missing or broken.
+   */
+  async recover(maxBatchSize: number): Promise<RecoveryResult> {
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.size = 0;
+    this.writtenSize = Number.MAX_SAFE_INTEGER;
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestampSoFar = -1n;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+    this.rollingBasedTimestamp = null;
+    this.nextOffset = this.baseOffset;
+    this.dropTailCache();
+    const fileSize = (await stat(this.paths.log)).size;
+    this.writtenSize = fileSize;
+    const result: RecoveryResult = {
+      validBytes: 0,
+      truncatedBytes: 0,
+      firstInvalidOffset: null,
+      batches: 0,
+      epochs: [],
+    };
+    let position = 0;
+    scan: while (position < fileSize) {
+      let chunk: Buffer = await this.read(
+        position,
+        Math.min(RECOVERY_CHUNK_BYTES, fileSize - position),
+      );
+      let at = 0;
+      while (at < chunk.length) {
+        let size: number;
+        try {
+          size = frameBatch(chunk, at, chunk.length, maxBatchSize);
+        } catch {
+          break scan;
+        }
+        if (size < 0) {
+          if (at > 0) break; // the next chunk starts with this batch
+          // One batch larger than the chunk: read it whole, if the file holds it.
+          const declared =
+            chunk.length >= LOG_OVERHEAD ? chunk.readInt32BE(BATCH_LENGTH_AT) + LOG_OVERHEAD : -1;
+          if (declared <= chunk.length || declared > maxBatchSize || position + declared > fileSize)
+            break scan;
+          chunk = await this.read(position, declared);
+          continue;
+        }
+        if (!this.acceptRecovered(RecordBatch.at(chunk.subarray(0, at + size), at), result))
+          break scan;
+        at += size;
+      }
+      position += at;
+    }
+    result.validBytes = this.size;
+    result.truncatedBytes = fileSize - this.size;
+    if (result.truncatedBytes > 0) {
+      result.firstInvalidOffset = this.nextOffset;
+      await truncate(this.paths.log, this.size);
+    }
+    this.writtenSize = this.size;
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    return result;
+  }
+
+  private acceptRecovered(view: RecordBatch, result: RecoveryResult): boolean {
+    if (!view.isValid()) return false;
+    // Offsets only grow within a log; a batch that goes backwards is corruption.
+    if (view.baseOffset < this.nextOffset || view.lastOffset < view.baseOffset) return false;
+    const epoch = view.partitionLeaderEpoch;
+    const lastEpoch = result.epochs.length > 0 ? result.epochs[result.epochs.length - 1][0] : -1;
+    if (epoch >= 0 && epoch > lastEpoch) result.epochs.push([epoch, view.baseOffset]);
+    this.registerAppend(view);
+    result.batches++;
+    return true;
+  }
+
+  /**
+   * Drops every batch whose last offset is >= `offset` (a batch straddling the offset
+   * goes whole, as in Kafka). Returns the bytes removed.
+   */
+  async truncateTo(offset: bigint): Promise<number> {
+    const batch = await this.translateOffset(offset);
+    if (!batch) return 0;
+    const removed = this.size - batch.position;
+    this.offsetIndex.truncateTo(offset);
+    this.timeIndex.truncateTo(offset);
+    await truncate(this.paths.log, batch.position);
+    this.size = batch.position;
+    this.writtenSize = batch.position;
+    this.dropTailCache();
+    await this.recomputeTailState();
+    return removed;
+  }
+
+  private async recomputeTailState(): Promise<void> {
+    this.nextOffset = this.baseOffset;
+    this.maxTimestampSoFar = -1n;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+    this.rollingBasedTimestamp = null;
+    const last = this.timeIndex.lastEntry;
+    if (last) {
+      this.maxTimestampSoFar = last.timestamp;
+      this.offsetOfMaxTimestampSoFar = last.offset;
+    }
+    const fromIndex = this.offsetIndex.lookup(this.baseOffset + 0x7fffffffn);
+    for await (const batch of this.scan(0, this.size)) {
+      if (this.rollingBasedTimestamp === null) this.rollingBasedTimestamp = batch.maxTimestamp;
+      if (batch.position < fromIndex.position) continue;
+      this.nextOffset = batch.lastOffset + 1n;
+      if (batch.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = batch.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = batch.lastOffset;
+      }
+    }
+    this.bytesSinceLastIndexEntry = this.size - fromIndex.position;
+  }
+
+  /** Called when the segment stops being active: final time index entry, files complete. */
+  async seal(): Promise<void> {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    this.dropTailCache();
+    await this.flush();
+  }
+
+  /** fsyncs the log and writes the indexes. */
+  async flush(): Promise<void> {
+    if (this.handle) await this.handle.sync();
+    await this.offsetIndex.flush(true);
+    await this.timeIndex.flush(true);
+  }
+
+  /** Writes index entries without fsync (clean shutdown does fsync via flush()). */
+  async writeIndexes(): Promise<void> {
+    await this.offsetIndex.flush(false);
+    await this.timeIndex.flush(false);
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) await handle.close();
+  }
+
+  async deleteFiles(): Promise<void> {
+    await this.close();
+    for (const path of Object.values(this.paths)) await rm(path, { force: true });
+  }
+}
+
+function sliceBuffers(buffers: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    out.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
+}
