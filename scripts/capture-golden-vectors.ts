@@ -11,11 +11,12 @@
  * Needs: kafkajs (devDependency), `kcat` on PATH, and a Python with the confluent_kafka and
  * kafka modules (on Debian: apt-get install kcat python3-confluent-kafka python3-kafka).
  *
- * Run from the repository root:
- *   npx tsc -p tsconfig.json && node dist/scripts/capture-golden-vectors.js [options]
+ * Run from the repository root (tsc emits dist/ even when unrelated files fail to type-check):
+ *   npx tsc -p tsconfig.json; node dist/scripts/capture-golden-vectors.js [options]
  * Options:
  *   --only=kafkajs,kcat        re-capture some clients; index entries of the others are kept
- *   --python=/usr/bin/python3  the interpreter that has confluent_kafka and kafka
+ *   --python=PATH              a Python that has confluent_kafka and kafka (default python3;
+ *                              with the Debian packages that is /usr/bin/python3)
  *   --verbose                  print every captured request
  */
 import { spawn } from 'node:child_process';
@@ -33,11 +34,14 @@ const { Kafka, CompressionTypes, logLevel } = kafkajs;
 const CLIENTS = ['kafkajs', 'kcat', 'confluent-kafka', 'kafka-python'] as const;
 type ClientName = (typeof CLIENTS)[number];
 
-/** What every client produces, so the test can assert exact keys, values and headers. */
-const MESSAGES = [
-  { key: 'k1', value: 'golden-value-1' },
-  { key: 'k2', value: 'golden-value-2' },
-] as const;
+/**
+ * What every client produces, so the test can assert exact keys, values and headers. Five
+ * records, because librdkafka sends a batch uncompressed when compressing does not shrink it.
+ */
+const MESSAGES = Array.from({ length: 5 }, (_, i) => ({
+  key: `k${i + 1}`,
+  value: `golden-value-${i + 1}`,
+}));
 const HEADER = { key: 'h1', value: 'v1' } as const;
 
 export interface GoldenIndexEntry {
@@ -56,7 +60,7 @@ const args = new Map(
   }),
 );
 const verbose = args.has('verbose');
-const python = args.get('python') ?? '/usr/bin/python3';
+const python = args.get('python') ?? 'python3';
 const only = args.get('only')?.split(',') as ClientName[] | undefined;
 
 function repositoryRoot(): string {
@@ -112,13 +116,17 @@ function run(
   });
 }
 
+/** Prints how a client run went; throws when it failed, so its old fixtures are kept. */
 function report(label: string, result: RunResult, expectTimeout = false): void {
   const ok = result.code === 0 || (expectTimeout && result.timedOut);
-  console.log(`  ${label}: ${ok ? 'ok' : `exit ${result.code}${result.timedOut ? ' (timed out)' : ''}`}`);
+  console.log(
+    `  ${label}: ${ok ? 'ok' : `exit ${result.code}${result.timedOut ? ' (timed out)' : ''}`}`,
+  );
   if (!ok || verbose) {
     const tail = (result.stderr + result.stdout).trim().split('\n').slice(-15).join('\n    ');
     if (tail) console.log(`    ${tail}`);
   }
+  if (!ok) throw new Error(`${label} failed`);
 }
 
 function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -186,10 +194,13 @@ async function driveKafkajs(broker: CaptureBroker): Promise<void> {
       if (++received === expected) allReceived();
     },
   });
-  await timeout(done, 15_000, 'kafkajs consumer');
-  await consumer.commitOffsets([{ topic, partition: 0, offset: String(expected) }]);
-  await consumer.disconnect();
-  console.log(`  group consumer: ok (${received} records)`);
+  try {
+    await timeout(done, 15_000, 'kafkajs consumer');
+    await consumer.commitOffsets([{ topic, partition: 0, offset: String(expected) }]);
+    console.log(`  group consumer: ok (${received} records)`);
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 async function driveKcat(broker: CaptureBroker): Promise<void> {
@@ -198,13 +209,12 @@ async function driveKcat(broker: CaptureBroker): Promise<void> {
   report('metadata -L', await run('kcat', [...base, '-L'], { timeoutMs: 10_000 }));
   const input = MESSAGES.map((m) => `${m.key}:${m.value}\n`).join('');
   for (const codec of CODECS) {
-    // A short linger keeps both lines in one batch.
+    // A short linger keeps all lines in one batch.
     const produceArgs = ['-P', '-t', topic, '-K:', '-H', `${HEADER.key}=${HEADER.value}`];
-    const result = await run(
-      'kcat',
-      [...base, ...produceArgs, '-z', codec, '-X', 'linger.ms=50'],
-      { input, timeoutMs: 10_000 },
-    );
+    const result = await run('kcat', [...base, ...produceArgs, '-z', codec, '-X', 'linger.ms=50'], {
+      input,
+      timeoutMs: 10_000,
+    });
     report(`produce ${codec}`, result);
   }
   const consume = await run('kcat', [...base, '-C', '-t', topic, '-o', 'beginning', '-e'], {
@@ -264,7 +274,15 @@ c.close()
 async function driveConfluent(broker: CaptureBroker): Promise<void> {
   const result = await run(
     python,
-    ['-c', CONFLUENT_SCRIPT, broker.bootstrap, 'golden-confluent-kafka', 'golden-confluent-kafka-group', pythonMessages(), pythonHeader()],
+    [
+      '-c',
+      CONFLUENT_SCRIPT,
+      broker.bootstrap,
+      'golden-confluent-kafka',
+      'golden-confluent-kafka-group',
+      pythonMessages(),
+      pythonHeader(),
+    ],
     { timeoutMs: 60_000 },
   );
   report(`producers and consumer (${result.stdout.trim().replace(/\n/g, '; ')})`, result);
@@ -303,7 +321,15 @@ c.close()
 async function driveKafkaPython(broker: CaptureBroker): Promise<void> {
   const result = await run(
     python,
-    ['-c', KAFKA_PYTHON_SCRIPT, broker.bootstrap, 'golden-kafka-python', 'golden-kafka-python-group', pythonMessages(), pythonHeader()],
+    [
+      '-c',
+      KAFKA_PYTHON_SCRIPT,
+      broker.bootstrap,
+      'golden-kafka-python',
+      'golden-kafka-python-group',
+      pythonMessages(),
+      pythonHeader(),
+    ],
     { timeoutMs: 60_000 },
   );
   report(`producers and consumer (${result.stdout.trim().replace(/\n/g, '; ')})`, result);
@@ -372,23 +398,31 @@ function writeFixtures(client: ClientName, captured: CapturedRequest[]): GoldenI
     const key = `${request.apiKey}/${request.apiVersion}/${variant}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (request.error) console.log(`  ! ${client} api ${request.apiKey} v${request.apiVersion}: ${request.error}`);
+    if (request.error)
+      console.log(`  ! ${client} api ${request.apiKey} v${request.apiVersion}: ${request.error}`);
     const apiName = kebab(API_NAMES.get(request.apiKey) ?? `api-${request.apiKey}`);
     const number = String(entries.length + 1).padStart(2, '0');
     const name = `${number}-${apiName}-v${request.apiVersion}${variant ? `-${variant}` : ''}.bin`;
     writeFileSync(path.join(dir, name), request.frame);
-    entries.push({ client, file: `${client}/${name}`, apiKey: request.apiKey, apiVersion: request.apiVersion, variant });
+    entries.push({
+      client,
+      file: `${client}/${name}`,
+      apiKey: request.apiKey,
+      apiVersion: request.apiVersion,
+      variant,
+    });
   }
   return entries;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<boolean> {
   const clients = only ?? [...CLIENTS];
   const indexPath = path.join(goldenDir, 'index.json');
   const previous: GoldenIndexEntry[] = existsSync(indexPath)
     ? (JSON.parse(readFileSync(indexPath, 'utf8')) as GoldenIndexEntry[])
     : [];
   const index = previous.filter((e) => !clients.includes(e.client));
+  let failures = 0;
   const broker = await CaptureBroker.start();
   console.log(`capture broker on ${broker.bootstrap}`);
   try {
@@ -398,11 +432,19 @@ async function main(): Promise<void> {
       try {
         await DRIVERS[client](broker);
       } catch (err) {
-        console.log(`  failed: ${String(err)}`);
+        // A partial capture would silently drop fixtures; keep the committed ones instead.
+        console.log(`  failed, keeping its previous fixtures: ${String(err)}`);
+        broker.drain();
+        index.push(...previous.filter((e) => e.client === client));
+        failures++;
+        continue;
       }
       const captured = broker.drain();
       if (verbose) {
-        for (const r of captured) console.log(`    ${API_NAMES.get(r.apiKey)} v${r.apiVersion} ${r.frame.length}B ${r.error ?? ''}`);
+        for (const r of captured)
+          console.log(
+            `    ${API_NAMES.get(r.apiKey)} v${r.apiVersion} ${r.frame.length}B ${r.error ?? ''}`,
+          );
       }
       const entries = writeFixtures(client, captured);
       console.log(`  kept ${entries.length} of ${captured.length} requests`);
@@ -411,9 +453,16 @@ async function main(): Promise<void> {
   } finally {
     await broker.close();
   }
-  index.sort((a, b) => CLIENTS.indexOf(a.client) - CLIENTS.indexOf(b.client) || a.file.localeCompare(b.file));
+  index.sort(
+    (a, b) => CLIENTS.indexOf(a.client) - CLIENTS.indexOf(b.client) || a.file.localeCompare(b.file),
+  );
   writeFileSync(indexPath, `${JSON.stringify(index, null, 2)}\n`);
-  console.log(`wrote ${index.length} fixtures to ${path.relative(process.cwd(), goldenDir) || '.'}`);
+  console.log(
+    `wrote ${index.length} fixtures to ${path.relative(process.cwd(), goldenDir) || '.'}`,
+  );
+  return failures === 0;
 }
 
-await main();
+const succeeded = await main();
+// Client libraries may leave timers behind; the capture is complete.
+process.exit(succeeded ? 0 : 1);

@@ -122,7 +122,9 @@ abstract class SparseIndex {
         `${this.path}: ${data.length / this.entrySize} entries exceed the maximum ${this.maxEntries}`,
       );
     }
-    this.entries = data;
+    // fs/promises readFile returns an empty file as a 0-byte view of a 64 KiB buffer
+    // (Node 20): keeping it would pin 128 KiB per idle segment.
+    this.entries = data.length > 0 ? data : Buffer.alloc(0);
     this.count = data.length / this.entrySize;
     this.persisted = this.count;
     this.sanityCheck();
@@ -289,6 +291,8 @@ export class TimeIndex extends SparseIndex {
   /** Adds an entry when the timestamp is newer than the last one, as Kafka does. */
   maybeAppend(timestamp: bigint, offset: bigint): void {
     const last = this.lastEntry;
+    // An empty index behaves as if its last entry were (NO_TIMESTAMP, base), as in Kafka.
+    if (!last && timestamp <= -1n) return;
     if (last && (timestamp <= last.timestamp || offset < last.offset)) return;
     if (this.isFull) return;
     const at = this.slot();

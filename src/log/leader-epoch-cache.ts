@@ -49,8 +49,10 @@ export class LeaderEpochCache {
    */
   endOffsetFor(epoch: number, logEndOffset: bigint): { epoch: number; endOffset: bigint } {
     const latest = this.latest;
-    if (!latest) return { epoch: -1, endOffset: -1n };
+    if (!latest || epoch < 0 || epoch > latest.epoch) return { epoch: -1, endOffset: -1n };
     if (epoch === latest.epoch) return { epoch, endOffset: logEndOffset };
+    // Below every known epoch: the data was removed, answer where the log now starts.
+    if (epoch < this.entries[0].epoch) return { epoch, endOffset: this.entries[0].startOffset };
     let found: EpochEntry | undefined;
     let next: EpochEntry | undefined;
     for (const entry of this.entries) {

@@ -28,4 +28,4 @@ export interface LogConfig {
 }
 
 /** Kafka's Long.MAX_VALUE, used by Kafka as "never" for ms and counts. */
-export const LONG_MAX = 9223372036854775807;
+export const LONG_MAX = 2 ** 63 - 1; // rounds to 2^63 as a double: a sentinel, not arithmetic

@@ -148,7 +148,11 @@ export class LogSegment {
       timeIndex = new TimeIndex(paths.timeIndex, baseOffset, options.maxIndexBytes);
     }
     const segment = new LogSegment(dir, baseOffset, offsetIndex, timeIndex, options, size, nowMs);
-    if (indexesValid) await segment.loadTailState();
+    if (indexesValid) {
+      await segment.loadTailState();
+      // The scan opened the file: close it, so an idle segment holds no descriptor.
+      await segment.close();
+    }
     return { segment, indexesValid };
   }
 
@@ -200,13 +204,18 @@ export class LogSegment {
     segmentMs: number,
     nowMs: number,
   ): boolean {
+    // Even an empty segment cannot hold offsets its indexes cannot express (Kafka rolls too).
+    if (lastOffset - this.baseOffset > 0x7fffffffn) return true;
     if (this.size === 0) return false;
     if (this.size > segmentBytes - batchBytes) return true;
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;
-    if (lastOffset - this.baseOffset > 0x7fffffffn) return true;
-    const since = this.rollingBasedTimestamp ?? BigInt(this.createdMs);
-    void batchMaxTimestamp;
-    return BigInt(nowMs) - since > BigInt(segmentMs);
+    // As Kafka: time in the segment is measured in record time when batches carry
+    // timestamps (new batch vs the first batch), else in wall-clock time since creation.
+    const waited =
+      this.rollingBasedTimestamp !== null && this.rollingBasedTimestamp >= 0n
+        ? batchMaxTimestamp - this.rollingBasedTimestamp
+        : BigInt(nowMs - this.createdMs);
+    return waited > BigInt(segmentMs);
   }
 
   /**
@@ -401,6 +410,8 @@ export class LogSegment {
     }
     this.writtenSize = this.size;
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    // Reopened lazily on the next read or write; idle segments hold no descriptor.
+    await this.close();
     return result;
   }
 

@@ -1,6 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecordBatch, iterateBatches, TimestampType } from '../protocol/records/index.js';
+import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment, type BatchPosition } from './log-segment.js';
@@ -8,7 +9,6 @@ import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
   LOG_SUFFIX,
-  SWAP_SUFFIX,
   parseOffsetFileName,
   segmentPaths,
 } from './segment-files.js';
@@ -38,6 +38,8 @@ export interface LogOptions {
   logger?: LogLogger;
   /** Per-partition bytes of recent appends served from memory (default 1 MiB). */
   tailCacheBytes?: number;
+  /** Told once when a write fails and the log takes itself offline (the log manager's hook). */
+  onStorageError?: (error: Error) => void;
 }
 
 export interface AppendResult {
@@ -100,6 +102,7 @@ export class Log {
   private readonly clock: Clock;
   private readonly logger: LogLogger;
   private readonly tailCacheBytes: number;
+  private readonly onStorageError?: (error: Error) => void;
   private pending: PendingAppend[] = [];
   private commitScheduled = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -115,6 +118,7 @@ export class Log {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.tailCacheBytes = options.tailCacheBytes ?? 1024 * 1024;
+    this.onStorageError = options.onStorageError;
     this.leaderEpochCache = epochCache;
     this.lastFlushMs = this.clock.now();
     this.rollJitterMs =
@@ -151,6 +155,9 @@ export class Log {
 
   private async load(options: LogOptions): Promise<void> {
     const now = this.clock.now();
+    // A compaction's segment swap cut short by a crash: finish it, or drop it if it never
+    // committed (see cleaner/segment-swap.ts). No *.swap file remains afterwards.
+    const swappedIn = await completeInterruptedSwaps(this.dir);
     const names = await readdir(this.dir);
     const baseOffsets: bigint[] = [];
     for (const name of names) {
@@ -158,11 +165,6 @@ export class Log {
       if (name.endsWith('.tmp') || name.endsWith(CLEANED_SUFFIX) || name.endsWith(DELETED_SUFFIX)) {
         // Leftovers of an interrupted checkpoint, compaction or deletion.
         await rm(join(this.dir, name), { force: true });
-      } else if (name.endsWith(SWAP_SUFFIX)) {
-        // A compaction finished writing its output but the swap was cut short: complete it.
-        await rename(join(this.dir, name), join(this.dir, name.slice(0, -SWAP_SUFFIX.length)));
-        if (parsed && parsed.suffix === LOG_SUFFIX + SWAP_SUFFIX)
-          baseOffsets.push(parsed.baseOffset);
       } else if (parsed && parsed.suffix === LOG_SUFFIX) {
         baseOffsets.push(parsed.baseOffset);
       }
@@ -170,10 +172,19 @@ export class Log {
     const unique = [...new Set(baseOffsets)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const recoveryPoint = options.hadCleanShutdown ? null : (options.recoveryPoint ?? 0n);
     let truncatedAt: bigint | null = null;
-    for (const baseOffset of unique) {
+    /** Offsets below it belong to a compacted segment swapped in above. */
+    let swappedUntil = -1n;
+    for (const [i, baseOffset] of unique.entries()) {
       if (truncatedAt !== null) {
         // Everything after a corrupt tail is unreachable; Kafka deletes it too.
         this.logger.warn({ dir: this.dir, baseOffset }, 'deleting segment after a truncated one');
+        for (const path of Object.values(segmentPaths(this.dir, baseOffset)))
+          await rm(path, { force: true });
+        continue;
+      }
+      if (baseOffset < swappedUntil) {
+        // An old segment the swapped-in one replaced; the crash cut its deletion short.
+        this.logger.info({ dir: this.dir, baseOffset }, 'deleting segment replaced by compaction');
         for (const path of Object.values(segmentPaths(this.dir, baseOffset)))
           await rm(path, { force: true });
         continue;
@@ -184,13 +195,19 @@ export class Log {
         this.segmentOptions,
         now,
       );
+      // As Kafka, decide by base offsets, not by the segment's nextOffset: that comes from
+      // an unverified scan of the tail, which stale bytes past the recovery point can fool.
+      // A segment may hold offsets >= the recovery point unless the next one starts at or
+      // below it; the last segment always may.
+      const nextBase = unique[i + 1];
       const needsRecovery =
         !indexesValid ||
-        (recoveryPoint !== null && segment.nextOffset >= recoveryPoint) ||
-        (recoveryPoint !== null && baseOffset >= recoveryPoint);
+        (recoveryPoint !== null && (nextBase === undefined || nextBase > recoveryPoint));
       if (needsRecovery) {
         const started = performance.now();
         const result = await segment.recover(this.config.maxMessageBytes + 1024 * 1024);
+        // Persist the rebuilt indexes now: flushes skip segments below the recovery point.
+        await segment.writeIndexes();
         this.leaderEpochCache.truncateFromEnd(baseOffset);
         for (const [epoch, offset] of result.epochs) this.leaderEpochCache.assign(epoch, offset);
         this.logger.info(
@@ -218,6 +235,7 @@ export class Log {
         }
       }
       this.segments.push(segment);
+      if (swappedIn.has(baseOffset)) swappedUntil = segment.nextOffset;
     }
     if (this.segments.length === 0) {
       const start = options.logStartOffset ?? 0n;
@@ -367,20 +385,21 @@ export class Log {
         results.push(result);
       }
       await flushBuffers();
+      this.logEndOffset = this.activeSegment.nextOffset;
+      this.unflushedMessages += messages;
+      await this.leaderEpochCache.flush();
+      // flush.messages: the fsync happens before the appends are acknowledged.
+      if (this.unflushedMessages >= this.config.flushMessages) await this.flushNow();
     } catch (err) {
       this.markFailed(err as Error);
       for (const a of appends)
         a.reject(new KafkaStorageError(`append to ${this.dir} failed: ${(err as Error).message}`));
       return;
     }
-    this.logEndOffset = this.activeSegment.nextOffset;
-    this.unflushedMessages += messages;
     appends.forEach((a, i) => {
       const r = results[i];
       if (r) a.resolve(r);
     });
-    await this.leaderEpochCache.flush();
-    if (this.unflushedMessages >= this.config.flushMessages) await this.flushNow();
   }
 
   private checkFollowerOffsets(batches: RecordBatch[]): void {
@@ -402,6 +421,7 @@ export class Log {
         { dir: this.dir, error: err.message },
         'log taken offline after a storage error',
       );
+      this.onStorageError?.(err);
     }
   }
 
@@ -500,7 +520,11 @@ export class Log {
       if (first.baseOffset >= maxOffset) return empty;
       const limit = await this.positionLimit(segment, maxOffset);
       let length = Math.min(limit - first.position, maxBytes);
-      if (length < first.size && minOneBatch) length = Math.min(first.size, limit - first.position);
+      if (length < first.size) {
+        // Never just a fragment of the first batch: all of it, or nothing.
+        if (!minOneBatch) return empty;
+        length = Math.min(first.size, limit - first.position);
+      }
       if (length <= 0) return empty;
       return {
         records: await segment.read(first.position, length),
@@ -527,9 +551,15 @@ export class Log {
   ): Promise<{ offset: bigint; timestamp: bigint } | null> {
     for (const segment of this.segments) {
       if (segment.maxTimestampSoFar < timestamp && segment !== this.activeSegment) continue;
-      const batch = await segment.findBatchByTimestamp(timestamp, this.logStartOffset);
-      if (!batch) continue;
-      return this.recordOffsetAtTime(segment, batch, timestamp);
+      let from = this.logStartOffset;
+      for (;;) {
+        const batch = await segment.findBatchByTimestamp(timestamp, from);
+        if (!batch) break;
+        const found = await this.recordOffsetAtTime(segment, batch, timestamp);
+        if (found) return found;
+        // Its late records lie below the log start offset: search on, as Kafka does.
+        from = batch.lastOffset + 1n;
+      }
     }
     return null;
   }
@@ -539,7 +569,7 @@ export class Log {
     segment: LogSegment,
     position: BatchPosition,
     timestamp: bigint,
-  ): Promise<{ offset: bigint; timestamp: bigint }> {
+  ): Promise<{ offset: bigint; timestamp: bigint } | null> {
     const view = RecordBatch.at(await segment.read(position.position, position.size));
     if (view.timestampType === TimestampType.LogAppendTime) {
       return {
@@ -552,17 +582,29 @@ export class Log {
         return { offset: record.offset, timestamp: record.timestamp };
       }
     }
-    return { offset: view.lastOffset, timestamp: view.maxTimestamp };
+    return null;
   }
 
   /** The batch with the largest timestamp (ListOffsets MAX_TIMESTAMP, -3). */
   async offsetOfMaxTimestamp(): Promise<{ offset: bigint; timestamp: bigint } | null> {
     let best: { offset: bigint; timestamp: bigint } | null = null;
+    let bestSegment: LogSegment | null = null;
     for (const segment of this.segments) {
       if (segment.isEmpty) continue;
       if (!best || segment.maxTimestampSoFar > best.timestamp) {
         best = { offset: segment.offsetOfMaxTimestampSoFar, timestamp: segment.maxTimestampSoFar };
+        bestSegment = segment;
       }
+    }
+    if (!best || !bestSegment) return best;
+    // The time index knows the batch (by its last offset); Kafka answers with the first
+    // record in it that carries the max timestamp.
+    const position = await bestSegment.translateOffset(best.offset);
+    if (!position) return best;
+    const view = RecordBatch.at(await bestSegment.read(position.position, position.size));
+    for await (const record of view.recordsAsync()) {
+      if (record.timestamp === best.timestamp)
+        return { offset: record.offset, timestamp: best.timestamp };
     }
     return best;
   }
@@ -582,6 +624,8 @@ export class Log {
       await this.activeSegment.truncateTo(offset);
       this.logEndOffset = this.activeSegment.nextOffset;
       if (this.recoveryPoint > this.logEndOffset) this.recoveryPoint = this.logEndOffset;
+      // As Kafka (logStartOffset = min(target, logStartOffset)): a truncation below it moves it.
+      if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
       this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
       await this.leaderEpochCache.flush();
       this.logger.info({ dir: this.dir, offset: offset.toString() }, 'truncated log');

@@ -15,6 +15,7 @@ import {
   type RequestsByApiKey,
   type ResponsesByApiKey,
 } from '../../src/protocol/messages/generated/index.js';
+import { inRange, type StructSpec } from '../../src/protocol/messages/spec.js';
 import { randomUuid } from '../../src/protocol/primitives/uuid.js';
 import { readBatches } from '../../src/protocol/records/index.js';
 
@@ -53,6 +54,8 @@ const NODE_ID = 0;
 const LEADER_EPOCH = 0;
 const CLUSTER_ID = 'golden-capture-cluster';
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** api key, api version and correlation id. */
+const MIN_REQUEST_BYTES = 8;
 
 interface TopicLog {
   id: string;
@@ -72,6 +75,40 @@ type Handler<K extends ApiKeyNumber> = (
 interface RequestContext {
   apiVersion: number;
   clientId: string | null;
+}
+
+/**
+ * Drops what `version` lacks, so handlers can describe a response once for all versions
+ * (the encoders reject non-default values in fields a version does not have).
+ */
+function fitToVersion(struct: StructSpec, version: number, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of struct.fields) {
+    const v = source[field.name];
+    if (!inRange(field.versions, version) || v === undefined) continue;
+    if (field.type === 'struct') out[field.name] = fitToVersion(field.struct!, version, v);
+    else if (field.type === 'array' && field.items === 'struct' && Array.isArray(v)) {
+      out[field.name] = v.map((item) => fitToVersion(field.struct!, version, item));
+    } else out[field.name] = v;
+  }
+  return out;
+}
+
+function capture(frame: Buffer): CapturedRequest {
+  const { apiKey, apiVersion } = peekRequestPreamble(frame);
+  const record: CapturedRequest = { apiKey, apiVersion, frame };
+  if (apiKey === ApiKey.ApiVersions && !isSupportedVersion(apiKey, apiVersion)) {
+    record.error = `unsupported ApiVersions version ${apiVersion}`;
+    return record;
+  }
+  try {
+    record.decoded = decodeRequest(frame);
+  } catch (err) {
+    record.error = String(err);
+  }
+  return record;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -131,27 +168,26 @@ export class CaptureBroker {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= 4) {
         const size = pending.readInt32BE(0);
-        if (size < 0 || size > MAX_FRAME_BYTES) {
+        if (size < MIN_REQUEST_BYTES || size > MAX_FRAME_BYTES) {
           socket.destroy();
           return;
         }
         if (pending.length < 4 + size) break;
         const frame = Buffer.from(pending.subarray(4, 4 + size));
         pending = pending.subarray(4 + size);
-        queue = queue
-          .then(() => this.respond(socket, frame))
-          .catch(() => void socket.destroy());
+        // Recorded on arrival, so a request queued behind a long-polling Fetch still counts
+        // for the client run that sent it.
+        const record = capture(frame);
+        this.captured.push(record);
+        queue = queue.then(() => this.respond(socket, record)).catch(() => void socket.destroy());
       }
     });
   }
 
-  private async respond(socket: net.Socket, frame: Buffer): Promise<void> {
-    const { apiKey, apiVersion, correlationId } = peekRequestPreamble(frame);
-    const record: CapturedRequest = { apiKey, apiVersion, frame };
-    this.captured.push(record);
+  private async respond(socket: net.Socket, record: CapturedRequest): Promise<void> {
+    const { apiKey, apiVersion, correlationId } = peekRequestPreamble(record.frame);
     if (apiKey === ApiKey.ApiVersions && !isSupportedVersion(apiKey, apiVersion)) {
       // As Kafka does: a v0 answer the client can always read, listing what we support.
-      record.error = `unsupported ApiVersions version ${apiVersion}`;
       this.send(
         socket,
         encodeResponse(ApiKey.ApiVersions, 0, correlationId, {
@@ -161,20 +197,25 @@ export class CaptureBroker {
       );
       return;
     }
-    let decoded: DecodedRequest;
-    try {
-      decoded = decodeRequest(frame);
-    } catch (err) {
-      record.error = String(err);
-      socket.destroy();
+    const decoded = record.decoded;
+    if (!decoded) {
+      socket.destroy(); // Kafka closes the connection on a request it cannot parse
       return;
     }
-    record.decoded = decoded;
     const handler = this.handlers[decoded.apiKey] as Handler<typeof decoded.apiKey> | undefined;
     const context = { apiVersion, clientId: decoded.header.clientId };
-    const body = handler ? await handler(decoded.body, context) : {};
-    if (body === undefined) return; // acks=0 produce: Kafka sends nothing back
-    this.send(socket, encodeResponse(decoded.apiKey, apiVersion, correlationId, body));
+    try {
+      const body = handler ? await handler(decoded.body, context) : {};
+      if (body === undefined) return; // acks=0 produce: Kafka sends nothing back
+      const fitted = fitToVersion(apiSpecs.get(decoded.apiKey)!.response, apiVersion, body);
+      this.send(
+        socket,
+        encodeResponse(decoded.apiKey, apiVersion, correlationId, fitted as typeof body),
+      );
+    } catch (err) {
+      record.error = `answering failed: ${String(err)}`;
+      socket.destroy();
+    }
   }
 
   private send(socket: net.Socket, buffers: Buffer[]): void {
@@ -221,7 +262,8 @@ export class CaptureBroker {
 
     [ApiKey.Metadata]: (request, { apiVersion }) => {
       // v0 asks for every topic with an empty list; v1+ with null.
-      const everything = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
+      const everything =
+        request.topics === null || (apiVersion === 0 && request.topics.length === 0);
       const names = everything
         ? [...this.topics.keys()]
         : request.topics!.flatMap((t) => (t.name === null ? [] : [t.name]));
@@ -257,7 +299,9 @@ export class CaptureBroker {
             return { index: partition.index, errorCode: Errors.unknownTopicOrPartition };
           }
           const log = this.topic(topic.name);
-          const baseOffset = partition.records ? this.append(log, partition.records) : log.endOffset;
+          const baseOffset = partition.records
+            ? this.append(log, partition.records)
+            : log.endOffset;
           return {
             index: partition.index,
             errorCode: 0,
@@ -336,11 +380,18 @@ export class CaptureBroker {
         errorCode: 0,
       });
       const topicsOf = (topics: { name: string; partitionIndexes: number[] }[] | null) =>
-        (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map(unknownOffset) }));
+        (topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map(unknownOffset),
+        }));
       return {
         errorCode: 0,
         topics: topicsOf(request.topics),
-        groups: request.groups.map((g) => ({ groupId: g.groupId, topics: topicsOf(g.topics), errorCode: 0 })),
+        groups: request.groups.map((g) => ({
+          groupId: g.groupId,
+          topics: topicsOf(g.topics),
+          errorCode: 0,
+        })),
       };
     },
 
@@ -388,7 +439,8 @@ export class CaptureBroker {
       const respond = () => {
         let bytes = 0;
         const responses = request.topics.map((t) => {
-          const name = t.topic || [...this.topics].find(([, log]) => log.id === t.topicId)?.[0] || '';
+          const name =
+            t.topic || [...this.topics].find(([, log]) => log.id === t.topicId)?.[0] || '';
           const log = this.topic(name);
           return {
             topic: name,

@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { Log } from '../../../src/log/log.js';
-import type { LogConfig } from '../../../src/log/log-config.js';
 import { buildRecordBatch, readBatches } from '../../../src/protocol/records/index.js';
+import { testLogConfig } from '../../harness/log-config.js';
 
-const config: LogConfig = {
-  segmentBytes: 4096, segmentMs: 604800000, segmentJitterMs: 0, segmentIndexBytes: 10485760, indexIntervalBytes: 256,
-  retentionMs: 604800000, retentionBytes: -1, cleanupPolicy: ['delete'], deleteRetentionMs: 86400000, minCleanableDirtyRatio: 0.5,
-  minCompactionLagMs: 0, maxCompactionLagMs: Number.MAX_SAFE_INTEGER, messageTimestampType: 'CreateTime',
-  messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER, messageTimestampAfterMaxMs: Number.MAX_SAFE_INTEGER, maxMessageBytes: 1048588,
-  flushMessages: Number.MAX_SAFE_INTEGER, flushMs: Number.MAX_SAFE_INTEGER, fileDeleteDelayMs: 0,
-};
+const config = testLogConfig();
 let dir: string;
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'log-')); });
 afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
