@@ -15,6 +15,8 @@ export class IndexCorruptError extends Error {
 abstract class SparseIndex {
   protected entries: Buffer;
   protected count = 0;
+  /** The file did not exist when loaded: a non-empty segment needs its index rebuilt. */
+  missingFile = false;
   /** Entries already written to the file; -1 forces a full rewrite on the next flush. */
   private persisted = 0;
 
@@ -108,6 +110,7 @@ abstract class SparseIndex {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         this.persisted = -1;
+        this.missingFile = true;
         return;
       }
       throw err;

@@ -2,6 +2,8 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { syncDirectory } from './atomic-file.js';
+import { LogCleaner } from './cleaner/log-cleaner.js';
+import type { CleanerConfig } from './cleaner/cleaner-config.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
 import { KafkaStorageError, Log, systemClock, type Clock, type LogLogger } from './log.js';
 import type { LogConfig } from './log-config.js';
@@ -67,6 +69,10 @@ export interface LogManagerOptions {
   /** The high watermark to checkpoint (replication decides it); default the log end offset. */
   highWatermarkFor?: (topic: string, partition: number) => bigint;
   tailCacheBytes?: number;
+  /** log.cleaner.enable: compact logs whose cleanup.policy includes compact (default true). */
+  cleanerEnabled?: boolean;
+  /** Cleaner settings (log.cleaner.*); see cleaner/cleaner-config.ts. */
+  cleanerConfig?: Partial<CleanerConfig>;
 }
 
 /** A log with the partition it serves and where it lives. */
@@ -124,6 +130,8 @@ export class LogManager {
   private readonly logger: LogManagerLogger;
   private readonly recoveryConcurrency: number;
   private readonly highWatermarkFor: (topic: string, partition: number) => bigint;
+  /** The log cleaner (compaction), when enabled. */
+  readonly cleaner: LogCleaner | null;
 
   private constructor(
     private readonly options: LogManagerOptions,
@@ -141,6 +149,15 @@ export class LogManager {
       options.highWatermarkFor ??
       ((topic, partition) =>
         this.current.get(partitionDirName(topic, partition))?.log.logEndOffset ?? 0n);
+    this.cleaner =
+      options.cleanerEnabled === false
+        ? null
+        : new LogCleaner({
+            logs: () => this.allLogs(),
+            config: options.cleanerConfig,
+            clock: this.clock,
+            logger: this.logger,
+          });
   }
 
   /** Verifies the log dirs and loads every log in them (recovering after a crash). */
@@ -568,6 +585,8 @@ export class LogManager {
     const { log, logDir } = managed;
     const deletePath = join(logDir, logDeleteDirName(topic, partition));
     try {
+      // No cleaning pass may swap segments into a log being deleted.
+      await this.cleaner?.abortAndPause(log);
       // Inside the log's queue, so an append in flight finishes before the files close.
       await log.withExclusive(() => log.closeHandles());
       await rename(log.dir, deletePath);
@@ -580,6 +599,7 @@ export class LogManager {
     const delayMs = log.config.fileDeleteDelayMs;
     this.logger.info({ dir: log.dir, renamedTo: deletePath, delayMs }, 'log renamed for deletion');
     this.scheduleDirRemoval(logDir, deletePath, delayMs);
+    await this.cleaner?.removeLog(log);
     await this.checkpointRecoveryPointsIn(logDir);
     await this.checkpointLogStartOffsetsIn(logDir);
     return true;
@@ -666,6 +686,7 @@ export class LogManager {
     void this.inBackground(
       (async () => {
         for (const managed of affected) {
+          await this.cleaner?.abortAndPause(managed.log).catch(() => undefined);
           await managed.log.withExclusive(() => managed.log.closeHandles()).catch(() => undefined);
         }
         this.logger.warn(
@@ -800,6 +821,7 @@ export class LogManager {
     ];
     const initialDelayMs = o.initialTaskDelayMs ?? 30_000;
     for (const t of this.tasks) t.start(initialDelayMs);
+    this.cleaner?.start();
     this.logger.info(
       { tasks: this.tasks.filter((t) => t.enabled).map((t) => t.name), initialDelayMs },
       'started log manager tasks',
@@ -870,6 +892,7 @@ export class LogManager {
     this.state = 'shutting-down';
     this.logger.info({}, 'shutting down the log manager');
     await Promise.all(this.tasks.map((t) => t.stop()));
+    await this.cleaner?.stop();
     // Pending removals are redone at the next start, which finds the -delete dirs.
     for (const cancel of this.pendingDirRemovals.values()) cancel();
     this.pendingDirRemovals.clear();

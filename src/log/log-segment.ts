@@ -139,8 +139,7 @@ export class LogSegment {
       const last =
         offsetIndex.entryCount > 0 ? offsetIndex.entry(offsetIndex.entryCount - 1) : null;
       if (last && last.position >= size) indexesValid = false;
-      if (size > 0 && offsetIndex.entryCount === 0 && size > options.indexIntervalBytes * 2)
-        indexesValid = false;
+      if (size > 0 && (offsetIndex.missingFile || timeIndex.missingFile)) indexesValid = false;
     } catch (err) {
       if (!(err instanceof IndexCorruptError)) throw err;
       indexesValid = false;

@@ -200,15 +200,18 @@ export class Log {
       // A segment may hold offsets >= the recovery point unless the next one starts at or
       // below it; the last segment always may.
       const nextBase = unique[i + 1];
-      const needsRecovery =
-        !indexesValid ||
-        (recoveryPoint !== null && (nextBase === undefined || nextBase > recoveryPoint));
+      const pastRecoveryPoint =
+        recoveryPoint !== null && (nextBase === undefined || nextBase > recoveryPoint);
+      const needsRecovery = !indexesValid || pastRecoveryPoint;
       if (needsRecovery) {
         const started = performance.now();
         const result = await segment.recover(this.config.maxMessageBytes + 1024 * 1024);
         // Persist the rebuilt indexes now: flushes skip segments below the recovery point.
         await segment.writeIndexes();
-        this.leaderEpochCache.truncateFromEnd(baseOffset);
+        // Epochs are re-derived from the batches only past the recovery point, where every
+        // later segment is recovered too; a segment below it (rebuilt for a broken index)
+        // must not drop the epochs that start in the trusted segments after it.
+        if (pastRecoveryPoint) this.leaderEpochCache.truncateFromEnd(baseOffset);
         for (const [epoch, offset] of result.epochs) this.leaderEpochCache.assign(epoch, offset);
         this.logger.info(
           {

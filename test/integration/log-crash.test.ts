@@ -65,7 +65,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'log-crash-'));
 });
 afterAll(async () => {
-  console.log("DIR", dir);
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** mulberry32: the parent's seeded choices (kill delays). */

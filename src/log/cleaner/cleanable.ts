@@ -160,10 +160,15 @@ export function rankLogsToClean(candidates: Iterable<CleanerCandidate>, now: num
   return eligible.sort((a, b) => b.cleanableRatio - a.cleanableRatio);
 }
 
-/** The dirtiest compacted log that should be cleaned now, or null. */
+/**
+ * The dirtiest compacted log that should be cleaned now, or null. A bare log counts as
+ * never cleaned (its dirty section starts at the log start).
+ */
 export function selectLogToClean(
-  candidates: Iterable<CleanerCandidate>,
+  logs: Iterable<Log | CleanerCandidate>,
   now: number,
 ): LogToClean | null {
+  const candidates: CleanerCandidate[] = [];
+  for (const item of logs) candidates.push('log' in item ? item : { log: item });
   return rankLogsToClean(candidates, now)[0] ?? null;
 }

@@ -14,6 +14,11 @@ export interface CleanerConfig {
   backoffMs: number;
   /** Bytes processed between yields to the event loop, so a pass never hogs it. */
   yieldEveryBytes: number;
+  /**
+   * producer.id.expiration.ms: a producer silent for this long no longer needs its last
+   * batch kept for its sequence state.
+   */
+  producerIdExpirationMs: number;
 }
 
 export const DEFAULT_CLEANER_CONFIG: Readonly<CleanerConfig> = {
@@ -22,4 +27,5 @@ export const DEFAULT_CLEANER_CONFIG: Readonly<CleanerConfig> = {
   ioBufferBytes: 1024 * 1024,
   backoffMs: 15_000,
   yieldEveryBytes: 2 * 1024 * 1024,
+  producerIdExpirationMs: 86_400_000,
 };

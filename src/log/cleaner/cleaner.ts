@@ -19,6 +19,7 @@ import {
   controlRecordTypeOf,
   scanTransactionState,
   type AbortedTransaction,
+  type ProducerLastBatch,
 } from './transaction-scan.js';
 
 const INT32_MAX = 0x7fffffffn;
@@ -113,7 +114,11 @@ export class Cleaner {
     const context = {
       offsetMap: map,
       transactions: new CleanedTransactions(transactions.abortedTransactions),
-      lastBatchOfProducers: transactions.lastBatchOfProducers,
+      lastBatchOfProducers: activeProducers(
+        transactions.lastBatchOfProducers,
+        now,
+        this.config.producerIdExpirationMs,
+      ),
       upperBoundOffset: upperBound,
       now: BigInt(now),
       deleteRetentionMs: millis(Math.max(log.config.deleteRetentionMs, 0)),
@@ -155,7 +160,8 @@ export class Cleaner {
       (segment, i, all) =>
         segment.baseOffset < end && (all[i + 1] === undefined || all[i + 1].baseOffset > start),
     );
-    const transactions = new CleanedTransactions(aborted);
+    // Only transactions still open at `start` matter: the walk sees no marker before it.
+    const transactions = new CleanedTransactions(aborted.filter((txn) => txn.lastOffset >= start));
     const maxKeys = Math.floor(map.slots * this.config.dedupeBufferLoadFactor);
     for (let i = 0; i < dirty.length; i++) {
       const segment = dirty[i];
@@ -244,6 +250,23 @@ export class Cleaner {
       throw new CleaningAbortedError(`segments of ${log.dir} changed while they were cleaned`);
     }
   }
+}
+
+/**
+ * Producers whose state still matters (Kafka's active producers): those heard from within
+ * producer.id.expiration.ms.
+ */
+function activeProducers(
+  lastBatches: ReadonlyMap<bigint, ProducerLastBatch>,
+  now: number,
+  expirationMs: number,
+): Map<bigint, ProducerLastBatch> {
+  const expiredBefore = BigInt(now) - millis(expirationMs);
+  const active = new Map<bigint, ProducerLastBatch>();
+  for (const [producerId, last] of lastBatches) {
+    if (last.lastTimestamp > expiredBefore) active.set(producerId, last);
+  }
+  return active;
 }
 
 /** The group's segments are still in the log, in order, inactive and unchanged. */

@@ -45,9 +45,11 @@ const silentLogger: LogLogger = { info() {}, warn() {} };
  * records how far it got in the cleaner checkpoint. Passes run one at a time, either on
  * demand (`cleanOnce`) or in a loop (`start`/`stop`) that backs off when nothing is dirty.
  *
- * Before truncating, reassigning or deleting a log, its owner calls `abortAndPause`
- * (and `resume` after), as Kafka's log manager does, so no pass swaps in segments that
- * were cut from under it.
+ * As with Kafka's log manager, the owner of the logs calls `abortAndPause` before it
+ * truncates, closes or deletes a log (`resume` after; `truncateCheckpoint` after a
+ * truncation, `removeLog` after a deletion), and `stop` before shutting the logs down,
+ * so no pass swaps in segments cut from under it. A pass also re-checks, under the
+ * log's lock, that the segments it rewrote are unchanged before swapping.
  */
 export class LogCleaner {
   readonly checkpoints: CleanerCheckpoints;

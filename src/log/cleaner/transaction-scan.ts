@@ -21,6 +21,8 @@ export interface ProducerLastBatch {
   /** Last offset of the producer's last data batch in its current epoch, or null. */
   lastDataOffset: bigint | null;
   producerEpoch: number;
+  /** Max timestamp of the producer's last batch: producer ids expire counting from it. */
+  lastTimestamp: bigint;
 }
 
 /**
@@ -73,9 +75,11 @@ export async function scanTransactionState(
       if (batch.isControl) {
         // A marker from a newer epoch starts the epoch with no data batch (Kafka clears
         // the producer's batch metadata on an epoch bump).
-        if (!last || last.producerEpoch !== epoch) {
-          lastBatchOfProducers.set(producerId, { lastDataOffset: null, producerEpoch: epoch });
-        }
+        lastBatchOfProducers.set(producerId, {
+          lastDataOffset: last && last.producerEpoch === epoch ? last.lastDataOffset : null,
+          producerEpoch: epoch,
+          lastTimestamp: batch.maxTimestamp,
+        });
         const type = await controlRecordTypeOf(batch);
         const firstOffset = openTransactions.get(producerId);
         if (isTransactionMarker(type) && firstOffset !== undefined) {
@@ -89,6 +93,7 @@ export async function scanTransactionState(
       lastBatchOfProducers.set(producerId, {
         lastDataOffset: batch.lastOffset,
         producerEpoch: epoch,
+        lastTimestamp: batch.maxTimestamp,
       });
       if (batch.isTransactional && !openTransactions.has(producerId)) {
         openTransactions.set(producerId, batch.baseOffset);

@@ -481,6 +481,23 @@ describe('transactions and producers', () => {
     ]);
   });
 
+  test("a producer's earlier aborted transaction does not hide its later committed one", async () => {
+    const log = await openLog({ minCleanableDirtyRatio: 0 });
+    const txn = { producerId: 5n, producerEpoch: 0, isTransactional: true };
+    await append(log, [['k', 'old']]); // 0
+    await append(log, [['x', 'aborted']], { ...txn, baseSequence: 0 }); // 1
+    await appendMarker(log, 'abort', 5n, 0); // 2
+    await log.roll();
+    const cleaner = cleanerFor(log);
+    expect((await cleaner.cleanOnce(T0))?.endOffset).toBe(3n);
+
+    await append(log, [['k', 'new']], { ...txn, baseSequence: 1 }); // 3
+    await appendMarker(log, 'commit', 5n, 0); // 4
+    await log.roll();
+    expect((await cleaner.cleanOnce(T0))?.endOffset).toBe(5n);
+    expect(await readAllRecords(log)).toEqual([{ offset: 3n, key: 'k', value: 'new' }]);
+  });
+
   test('a commit marker outlives its data, then goes after its delete horizon', async () => {
     const log = await openLog({ minCleanableDirtyRatio: 0 });
     const pid = 7n;
@@ -523,6 +540,18 @@ describe('transactions and producers', () => {
     expect([first.baseOffset, first.lastOffset]).toEqual([0n, 0n]);
     expect([first.producerId, first.producerEpoch, first.baseSequence]).toEqual([42n, 1, 5]);
     expect((await second.decodeRecords())[0].value?.toString()).toBe('b');
+  });
+
+  test('once the producer id expired, its last batch goes like any other', async () => {
+    const log = await openLog();
+    await append(log, [['k', 'a']], { producerId: 42n, producerEpoch: 1, baseSequence: 5 });
+    await append(log, [['k', 'b']]);
+    await log.roll();
+    await cleanerFor(log, { ...smallCleaner, producerIdExpirationMs: 60_000 }).cleanOnce(
+      T0 + 60_000,
+    );
+    const batches = await readAllBatches(log);
+    expect(batches.map((b) => [b.baseOffset, b.recordCount])).toEqual([[1n, 1]]);
   });
 
   test('an open transaction stops cleaning before its segment', async () => {

@@ -322,19 +322,31 @@ describe('recovery of damaged segments', () => {
     await expectRecoveredBefore(dir, BATCHES, logEnd);
   });
 
-  test('a broken index is rebuilt even after a clean shutdown', async () => {
-    const dir = await copyOfLog();
-    const index = join(dir, segmentFiles[1].replace(/\.log$/, '.index'));
-    const size = (await stat(index)).size;
-    expect(size).toBeGreaterThan(8);
-    await truncate(index, size - 3);
-    const log = await Log.open({ dir, config, hadCleanShutdown: true });
-    try {
-      expect(log.logEndOffset).toBe(logEnd);
-      await expectBatches(log, BATCHES);
-    } finally {
-      await log.close();
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
+  test.each([
+    ['after a clean shutdown', true],
+    ['below the recovery point', false],
+  ])(
+    'a broken index is rebuilt %s, keeping the epochs of later segments',
+    async (_name, hadCleanShutdown) => {
+      // Segment 1 holds only epoch 0; the epochs starting in later segments must survive
+      // the rebuild of its index.
+      expect(layout.filter((b) => b.file === segmentFiles[1]).every((b) => b.epoch === 0)).toBe(
+        true,
+      );
+      const dir = await copyOfLog();
+      const index = join(dir, segmentFiles[1].replace(/\.log$/, '.index'));
+      const size = (await stat(index)).size;
+      expect(size).toBeGreaterThan(8);
+      await truncate(index, size - 3);
+      const log = await Log.open({ dir, config, hadCleanShutdown, recoveryPoint: logEnd });
+      try {
+        expect(log.logEndOffset).toBe(logEnd);
+        await expectBatches(log, BATCHES);
+        expect(log.leaderEpochCache.all.map((e) => ({ ...e }))).toEqual(epochEntries(BATCHES));
+      } finally {
+        await log.close();
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
 });
