@@ -136,7 +136,16 @@ abstract class SparseIndex {
   protected abstract sanityCheck(): void;
 
   /** Writes entries not yet in the file (or the whole index after a truncation). */
-  async flush(sync: boolean): Promise<void> {
+  private flushing: Promise<void> = Promise.resolve();
+
+  /** Flushes run one after another: each appends from where the previous one ended. */
+  flush(sync: boolean): Promise<void> {
+    const run = this.flushing.then(() => this.writeUnpersisted(sync));
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeUnpersisted(sync: boolean): Promise<void> {
     if (this.persisted === this.count && !sync) return;
     const rewrite = this.persisted < 0;
     const handle = await open(this.path, rewrite ? 'w' : 'a');

@@ -86,12 +86,24 @@ export class LeaderEpochCache {
     this.entries = kept;
   }
 
-  async flush(): Promise<void> {
-    if (!this.dirty) return;
-    await writeCheckpoint(
-      this.path,
-      this.entries.map((e) => [e.epoch, e.startOffset]),
-    );
-    this.dirty = false;
+  private flushing: Promise<void> = Promise.resolve();
+
+  /** Writes the checkpoint if it changed; writes never overlap (they share a temp file). */
+  flush(): Promise<void> {
+    const run = this.flushing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      try {
+        await writeCheckpoint(
+          this.path,
+          this.entries.map((e) => [e.epoch, e.startOffset]),
+        );
+      } catch (err) {
+        this.dirty = true;
+        throw err;
+      }
+    });
+    this.flushing = run.catch(() => undefined);
+    return run;
   }
 }

@@ -16,6 +16,8 @@ const LAST_OFFSET_DELTA_AT = 23;
 const MAX_TIMESTAMP_AT = 35;
 const SCAN_CHUNK_BYTES = 64 * 1024;
 const RECOVERY_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Extra bytes read past an index entry so the wanted batch's start is usually inside. */
+const READ_SLACK_BYTES = 16 * 1024;
 
 export interface SegmentOptions {
   indexIntervalBytes: number;
@@ -319,6 +321,58 @@ export class LogSegment {
     }
   }
 
+  /**
+   * Reads from the batch holding `startOffset`: up to `maxBytes`, never only part of the
+   * first batch (all of it when `minOneBatch`, else nothing), never past file position
+   * `limit`. One file read in the common case: the batch lies within about an index
+   * interval of its index entry, so that much extra is read along with the data.
+   * Returns null when the segment holds no batch at or after `startOffset`.
+   */
+  async readFrom(
+    startOffset: bigint,
+    maxBytes: number,
+    limit: number,
+    minOneBatch: boolean,
+  ): Promise<{ records: Buffer; firstBatchOffset: bigint } | null> {
+    // Compaction can leave a segment empty, its nextOffset then being its base offset.
+    if (this.size === 0 || startOffset >= this.nextOffset) return null;
+    const nothing = { records: Buffer.alloc(0), firstBatchOffset: -1n };
+    const from = this.offsetIndex.lookup(startOffset).position;
+    const span = Math.min(
+      limit - from,
+      maxBytes + this.options.indexIntervalBytes + READ_SLACK_BYTES,
+    );
+    if (span <= 0) return nothing;
+    const chunk = await this.read(from, span);
+    let at = 0;
+    let first: BatchPosition | null = null;
+    while (at + RECORD_BATCH_HEADER_SIZE <= chunk.length) {
+      const batch = readBatchPosition(chunk, at, from + at);
+      if (batch.size < RECORD_BATCH_HEADER_SIZE) break;
+      if (batch.lastOffset >= startOffset) {
+        first = batch;
+        break;
+      }
+      at += batch.size;
+    }
+    // Batches larger than the chunk: fall back to a header scan.
+    first ??= await this.translateOffset(startOffset, from + at);
+    if (!first) return null;
+    if (first.position >= limit) return nothing;
+    const available = limit - first.position;
+    let length = Math.min(available, maxBytes);
+    if (length < first.size) {
+      if (!minOneBatch) return nothing;
+      length = Math.min(first.size, available);
+    }
+    const offsetInChunk = first.position - from;
+    const records =
+      offsetInChunk + length <= chunk.length
+        ? chunk.subarray(offsetInChunk, offsetInChunk + length)
+        : await this.read(first.position, length);
+    return { records, firstBatchOffset: first.baseOffset };
+  }
+
   /** The first batch whose last offset is >= `offset`, searching from the index. */
   async translateOffset(offset: bigint, startingPosition = 0): Promise<BatchPosition | null> {
     const hint = this.offsetIndex.lookup(offset);
@@ -467,11 +521,10 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = this.size - fromIndex.position;
   }
 
-  /** Called when the segment stops being active: final time index entry, files complete. */
-  async seal(): Promise<void> {
+  /** Called when the segment stops being active: the final time index entry; flushed by the log. */
+  seal(): void {
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     this.dropTailCache();
-    await this.flush();
   }
 
   /** fsyncs the log and writes the indexes. */

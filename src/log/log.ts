@@ -106,6 +106,8 @@ export class Log {
   private pending: PendingAppend[] = [];
   private commitScheduled = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** fsyncs of segments rolled away from, running beside new appends. */
+  private rollFlushes: Promise<void> = Promise.resolve();
   private unflushedMessages = 0;
   private failure: Error | null = null;
   private closed = false;
@@ -263,6 +265,14 @@ export class Log {
     const run = this.queue.then(op);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Like `exclusive`, once the background fsyncs of rolled segments are done too. */
+  private structural<T>(op: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      await this.rollFlushes;
+      return op();
+    });
   }
 
   private checkUsable(): void {
@@ -436,7 +446,7 @@ export class Log {
   private async rollSegment(baseOffset: bigint): Promise<void> {
     const previous = this.activeSegment;
     if (previous.isEmpty && previous.baseOffset === baseOffset) return;
-    await previous.seal();
+    previous.seal();
     const next = await LogSegment.create(
       this.dir,
       baseOffset,
@@ -444,8 +454,16 @@ export class Log {
       this.clock.now(),
     );
     this.segments.push(next);
-    // Kafka flushes the previous segment on roll; its data is then recoverable without a scan.
-    if (previous.nextOffset > this.recoveryPoint) this.recoveryPoint = previous.nextOffset;
+    // As Kafka, the finished segment is fsynced in the background while appends go on;
+    // once it is, its data is recoverable without a scan.
+    const upTo = previous.nextOffset;
+    this.rollFlushes = this.rollFlushes
+      .then(async () => {
+        await this.leaderEpochCache.flush();
+        await previous.flush();
+        if (upTo > this.recoveryPoint && upTo <= this.logEndOffset) this.recoveryPoint = upTo;
+      })
+      .catch((err: Error) => this.markFailed(err));
     this.logger.info({ dir: this.dir, baseOffset: baseOffset.toString() }, 'rolled segment');
   }
 
@@ -453,7 +471,7 @@ export class Log {
   roll(): Promise<void> {
     return this.exclusive(async () => {
       if (!this.activeSegment.isEmpty) await this.rollSegment(this.logEndOffset);
-    });
+    }).then(() => this.rollFlushes);
   }
 
   /** fsyncs everything written, moving the recovery point to the log end. */
@@ -462,6 +480,7 @@ export class Log {
   }
 
   private async flushNow(): Promise<void> {
+    await this.rollFlushes;
     for (const segment of this.segments) {
       if (segment.nextOffset > this.recoveryPoint || segment === this.activeSegment)
         await segment.flush();
@@ -518,21 +537,9 @@ export class Log {
     if (startOffset >= maxOffset) return empty;
     for (let i = Math.max(0, this.segmentFor(startOffset)); i < this.segments.length; i++) {
       const segment = this.segments[i];
-      const first = await segment.translateOffset(startOffset);
-      if (!first) continue;
-      if (first.baseOffset >= maxOffset) return empty;
       const limit = await this.positionLimit(segment, maxOffset);
-      let length = Math.min(limit - first.position, maxBytes);
-      if (length < first.size) {
-        // Never just a fragment of the first batch: all of it, or nothing.
-        if (!minOneBatch) return empty;
-        length = Math.min(first.size, limit - first.position);
-      }
-      if (length <= 0) return empty;
-      return {
-        records: await segment.read(first.position, length),
-        firstBatchOffset: first.baseOffset,
-      };
+      const result = await segment.readFrom(startOffset, maxBytes, limit, minOneBatch);
+      if (result) return result;
     }
     return empty;
   }
@@ -614,7 +621,7 @@ export class Log {
 
   /** Removes every batch with offsets >= `offset` (replication divergence). */
   truncateTo(offset: bigint): Promise<void> {
-    return this.exclusive(async () => {
+    return this.structural(async () => {
       if (offset >= this.logEndOffset) return;
       if (offset <= this.segments[0].baseOffset) {
         await this.resetTo(offset);
@@ -637,7 +644,7 @@ export class Log {
 
   /** Drops the whole log and starts empty at `offset`. */
   truncateFullyAndStartAt(offset: bigint): Promise<void> {
-    return this.exclusive(() => this.resetTo(offset));
+    return this.structural(() => this.resetTo(offset));
   }
 
   private async resetTo(offset: bigint): Promise<void> {
@@ -657,7 +664,7 @@ export class Log {
    * that lie wholly below it. Returns the new log start offset.
    */
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
-    return this.exclusive(async () => {
+    return this.structural(async () => {
       if (offset > this.logEndOffset) {
         throw new OffsetOutOfRangeError(
           `offset ${offset} is beyond the log end ${this.logEndOffset}`,
@@ -728,7 +735,7 @@ export class Log {
    * largest timestamp) or beyond retention.bytes, oldest first, never the active one.
    */
   deleteRetainedSegments(): Promise<number> {
-    return this.exclusive(async () => {
+    return this.structural(async () => {
       if (!this.config.cleanupPolicy.includes('delete')) return 0;
       const now = this.clock.now();
       let deleted = 0;
@@ -762,12 +769,12 @@ export class Log {
 
   /** Runs `op` exclusively with respect to appends and other structural changes. */
   withExclusive<T>(op: () => Promise<T>): Promise<T> {
-    return this.exclusive(op);
+    return this.structural(op);
   }
 
   /** Flushes, writes indexes and closes files (clean shutdown). */
   close(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.structural(async () => {
       if (this.closed) return;
       if (!this.failure) {
         this.activeSegment.timeIndex.maybeAppend(

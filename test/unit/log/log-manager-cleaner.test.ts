@@ -18,7 +18,11 @@ afterEach(async () => {
 test('the manager compacts compacted topics and keeps the cleaner checkpoint across restarts', async () => {
   const logDir = join(root, 'data');
   await formatLogDir(logDir, { clusterId: 'AAAAAAAAAAAAAAAAAAAAAQ', nodeId: 1 });
-  const config = testLogConfig({ cleanupPolicy: ['compact'], segmentBytes: 512, minCleanableDirtyRatio: 0.1 });
+  const config = testLogConfig({
+    cleanupPolicy: ['compact'],
+    segmentBytes: 512,
+    minCleanableDirtyRatio: 0.1,
+  });
   const open = () => LogManager.open({ logDirs: [logDir], configFor: () => config });
 
   const manager = await open();
@@ -26,7 +30,13 @@ test('the manager compacts compacted topics and keeps the cleaner checkpoint acr
   for (let round = 0; round < 10; round++) {
     for (let key = 0; key < 4; key++) {
       const batch = await buildRecordBatch({
-        records: [{ key: Buffer.from(`key-${key}`), value: Buffer.from(`value-${round}-${key}`), timestamp: 1000n }],
+        records: [
+          {
+            key: Buffer.from(`key-${key}`),
+            value: Buffer.from(`value-${round}-${key}`),
+            timestamp: 1000n,
+          },
+        ],
       });
       await log.appendAsLeader(batch, 0);
     }
@@ -38,8 +48,9 @@ test('the manager compacts compacted topics and keeps the cleaner checkpoint acr
   const latest = new Map<string, string>();
   let kept = 0;
   // A read returns batches of one segment at a time, as a Kafka fetch does.
-  for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
+  for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
     const { records } = await log.read(offset, 1 << 20);
+    expect(records.length, `read at ${offset} returned nothing`).toBeGreaterThan(0);
     for (const batch of readBatches(records)) {
       for (const record of await batch.decodeRecords()) {
         kept++;

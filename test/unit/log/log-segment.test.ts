@@ -325,7 +325,8 @@ describe('open and recover', () => {
       NOW,
     );
     const appended = await fill(segment, 20, 2);
-    await segment.seal();
+    segment.seal();
+    await segment.flush();
     await segment.close();
     return { segment, appended };
   }

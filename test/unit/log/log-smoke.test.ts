@@ -8,15 +8,28 @@ import { testLogConfig } from '../../harness/log-config.js';
 
 const config = testLogConfig();
 let dir: string;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'log-')); });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'log-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 test('append, read, roll, reopen', async () => {
   const log = await Log.open({ dir, config });
-  const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-    buildRecordBatch({ records: [{ key: Buffer.from(`k${i}`), value: Buffer.alloc(100, i), timestamp: 1000n + BigInt(i) }, { value: Buffer.from('x'), timestamp: 1000n + BigInt(i) }] })
-      .then((b) => log.appendAsLeader(b, 3))));
-  expect(results.map((r) => r.firstOffset)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i * 2)));
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      buildRecordBatch({
+        records: [
+          { key: Buffer.from(`k${i}`), value: Buffer.alloc(100, i), timestamp: 1000n + BigInt(i) },
+          { value: Buffer.from('x'), timestamp: 1000n + BigInt(i) },
+        ],
+      }).then((b) => log.appendAsLeader(b, 3)),
+    ),
+  );
+  expect(results.map((r) => r.firstOffset)).toEqual(
+    Array.from({ length: 50 }, (_, i) => BigInt(i * 2)),
+  );
   expect(log.logEndOffset).toBe(100n);
   expect(log.segments.length).toBeGreaterThan(1);
   const read = await log.read(37n, 10000);
