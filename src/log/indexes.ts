@@ -230,6 +230,31 @@ export class OffsetIndex extends SparseIndex {
     };
   }
 
+  /**
+   * A likely exact start for reading `offset`. Entries hold a batch's last offset with
+   * its start, so `lookup` lands on the batch before the wanted one when that one starts
+   * at `offset`. When the entry found ends right before `offset` and the next entry is
+   * more than `indexIntervalBytes` further, the next entry is that very batch (the entry
+   * is written for the batch following more than an interval of bytes). Callers check
+   * the guess against the batch header and fall back to `lookup`.
+   */
+  lookupLikelyStart(offset: bigint, indexIntervalBytes: number): OffsetPosition {
+    const floor = this.lookup(offset);
+    if (floor.offset + 1n !== offset || this.count === 0) return floor;
+    const i = this.floorIndex(Number(floor.offset - this.baseOffset), (j) =>
+      this.relativeOffsetAt(j),
+    );
+    if (
+      i < 0 ||
+      i + 1 >= this.count ||
+      this.relativeOffsetAt(i) !== Number(floor.offset - this.baseOffset)
+    ) {
+      return floor;
+    }
+    const next = this.entry(i + 1);
+    return next.position - floor.position > indexIntervalBytes ? next : floor;
+  }
+
   /** The last entry whose file position is <= `position`. */
   lookupPosition(position: number): OffsetPosition {
     const i = this.floorIndex(position, (j) => this.entries.readInt32BE(j * 8 + 4));

@@ -88,6 +88,11 @@ export class LeaderEpochCache {
 
   private flushing: Promise<void> = Promise.resolve();
 
+  /** Whether the checkpoint file lags the entries. */
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
   /** Writes the checkpoint if it changed; writes never overlap (they share a temp file). */
   flush(): Promise<void> {
     const run = this.flushing.then(async () => {

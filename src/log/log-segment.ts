@@ -337,13 +337,21 @@ export class LogSegment {
     // Compaction can leave a segment empty, its nextOffset then being its base offset.
     if (this.size === 0 || startOffset >= this.nextOffset) return null;
     const nothing = { records: Buffer.alloc(0), firstBatchOffset: -1n };
-    const from = this.offsetIndex.lookup(startOffset).position;
-    const span = Math.min(
-      limit - from,
-      maxBytes + this.options.indexIntervalBytes + READ_SLACK_BYTES,
-    );
-    if (span <= 0) return nothing;
-    const chunk = await this.read(from, span);
+    const interval = this.options.indexIntervalBytes;
+    const floor = this.offsetIndex.lookup(startOffset).position;
+    let from = this.offsetIndex.lookupLikelyStart(startOffset, interval).position;
+    const spanFrom = (position: number) =>
+      Math.min(limit - position, maxBytes + interval + READ_SLACK_BYTES);
+    if (spanFrom(floor) <= 0) return nothing;
+    let chunk = await this.read(from, Math.max(0, spanFrom(from)));
+    if (
+      from !== floor &&
+      (chunk.length < RECORD_BATCH_HEADER_SIZE || chunk.readBigInt64BE(0) > startOffset)
+    ) {
+      // The guess went past the batch holding startOffset: read from the index entry.
+      from = floor;
+      chunk = await this.read(from, spanFrom(from));
+    }
     let at = 0;
     let first: BatchPosition | null = null;
     while (at + RECORD_BATCH_HEADER_SIZE <= chunk.length) {

@@ -400,7 +400,7 @@ export class Log {
       await flushBuffers();
       this.logEndOffset = this.activeSegment.nextOffset;
       this.unflushedMessages += messages;
-      await this.leaderEpochCache.flush();
+      if (this.leaderEpochCache.isDirty) await this.leaderEpochCache.flush();
       // flush.messages: the fsync happens before the appends are acknowledged.
       if (this.unflushedMessages >= this.config.flushMessages) await this.flushNow();
     } catch (err) {
@@ -792,6 +792,8 @@ export class Log {
   /** Closes files without flushing (the log dir is failing or the log is being deleted). */
   async closeHandles(): Promise<void> {
     this.closed = true;
+    // A background fsync of a rolled segment still writes its index files: let it end.
+    await this.rollFlushes;
     for (const s of this.segments) await s.close();
   }
 }
