@@ -87,14 +87,15 @@ export class LeaderEpochCache {
   }
 
   private flushing: Promise<void> = Promise.resolve();
+  private flushesInFlight = 0;
 
-  /** Whether the checkpoint file lags the entries. */
-  get isDirty(): boolean {
-    return this.dirty;
-  }
-
-  /** Writes the checkpoint if it changed; writes never overlap (they share a temp file). */
+  /**
+   * Writes the checkpoint if it changed, resolving once the entries as they are now are
+   * on disk; writes never overlap (they share a temp file). Free when nothing is pending.
+   */
   flush(): Promise<void> {
+    if (!this.dirty && this.flushesInFlight === 0) return Promise.resolve();
+    this.flushesInFlight++;
     const run = this.flushing.then(async () => {
       if (!this.dirty) return;
       this.dirty = false;
@@ -108,7 +109,7 @@ export class LeaderEpochCache {
         throw err;
       }
     });
-    this.flushing = run.catch(() => undefined);
+    this.flushing = run.catch(() => undefined).finally(() => this.flushesInFlight--);
     return run;
   }
 }

@@ -400,7 +400,7 @@ export class Log {
       await flushBuffers();
       this.logEndOffset = this.activeSegment.nextOffset;
       this.unflushedMessages += messages;
-      if (this.leaderEpochCache.isDirty) await this.leaderEpochCache.flush();
+      await this.leaderEpochCache.flush();
       // flush.messages: the fsync happens before the appends are acknowledged.
       if (this.unflushedMessages >= this.config.flushMessages) await this.flushNow();
     } catch (err) {
