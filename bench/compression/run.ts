@@ -1,5 +1,5 @@
 /**
- * Compression and CRC-32C throughput, one JSON line per result.
+ * Compression throughput, one JSON line per result (CRC-32C is measured in bench/protocol).
  *
  * Every figure is paired with a raw baseline measured in the same run (Buffer.copy of the
  * same number of bytes), so `ratioToBaseline` stays comparable across noisy machines.
@@ -15,7 +15,6 @@ import {
   decompress,
   type CompressionTypeId,
 } from '../../src/protocol/compression/index.js';
-import { crc32c } from '../../src/protocol/crc32c.js';
 
 const PAYLOAD_BYTES = 1024 * 1024;
 const TRIALS = 3;
@@ -108,54 +107,6 @@ async function copyBaseline(bytes: number, callsPerStep: number): Promise<number
   return result.mbPerSec;
 }
 
-// Slicing-by-8 CRC-32C (reflected polynomial 0x82F63B78): the pure-JS alternative, since the
-// `crc-32` package is not installed. Eight 256-entry tables, eight input bytes per step.
-const CASTAGNOLI_REFLECTED = 0x82f63b78;
-const crcTables: Uint32Array[] = (() => {
-  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ CASTAGNOLI_REFLECTED : c >>> 1;
-    tables[0]![n] = c >>> 0;
-  }
-  for (let n = 0; n < 256; n++) {
-    for (let t = 1; t < 8; t++)
-      tables[t]![n] = (tables[t - 1]![n]! >>> 8) ^ tables[0]![tables[t - 1]![n]! & 0xff]!;
-  }
-  return tables;
-})();
-
-function crc32cPureJs(data: Uint8Array, initial = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = crcTables as [
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-  ];
-  let crc = ~initial >>> 0;
-  let i = 0;
-  const fastEnd = data.length - (data.length % 8);
-  for (; i < fastEnd; i += 8) {
-    const low =
-      (crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-    crc =
-      t7[low & 0xff]! ^
-      t6[(low >>> 8) & 0xff]! ^
-      t5[(low >>> 16) & 0xff]! ^
-      t4[low >>> 24]! ^
-      t3[data[i + 4]!]! ^
-      t2[data[i + 5]!]! ^
-      t1[data[i + 6]!]! ^
-      t0[data[i + 7]!]!;
-  }
-  for (; i < data.length; i++) crc = t0[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return ~crc >>> 0;
-}
-
 function emit(result: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify({ bench: 'compression', ...result }) + '\n');
 }
@@ -202,42 +153,6 @@ async function main(): Promise<void> {
       mbPerSec: round(decompressRate.mbPerSec),
       ratioToBaseline: round(decompressRate.mbPerSec / baseline, 4),
       iterations: decompressRate.iterations,
-    });
-  }
-
-  for (const size of [256, PAYLOAD_BYTES]) {
-    const data = payload.subarray(0, size);
-    if (crc32c(data) !== crc32cPureJs(data))
-      throw new Error(`CRC-32C implementations disagree at ${size} bytes`);
-    // Small inputs run many calls per timing step so timer overhead does not dominate.
-    const callsPerStep = size < 4096 ? 4096 : 1;
-    const sizeBaseline = await copyBaseline(size, callsPerStep);
-    // Each step returns its folded checksums, so the timed loops have an observable result.
-    const native = await measure(size, callsPerStep, () => {
-      let folded = 0;
-      for (let i = 0; i < callsPerStep; i++) folded ^= crc32c(data);
-      return folded;
-    });
-    const pureJs = await measure(size, callsPerStep, () => {
-      let folded = 0;
-      for (let i = 0; i < callsPerStep; i++) folded ^= crc32cPureJs(data);
-      return folded;
-    });
-    const common = { op: 'crc32c', bytes: size, baselineMbPerSec: round(sizeBaseline) };
-    emit({
-      name: `crc32c.native.${size}`,
-      implementation: '@node-rs/crc32',
-      ...common,
-      mbPerSec: round(native.mbPerSec),
-      ratioToBaseline: round(native.mbPerSec / sizeBaseline, 4),
-      speedupOverPureJs: round(native.mbPerSec / pureJs.mbPerSec, 2),
-    });
-    emit({
-      name: `crc32c.purejs.${size}`,
-      implementation: 'slicing-by-8 (bench-local)',
-      ...common,
-      mbPerSec: round(pureJs.mbPerSec),
-      ratioToBaseline: round(pureJs.mbPerSec / sizeBaseline, 4),
     });
   }
 }
