@@ -1,9 +1,10 @@
 import { randomFillSync } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getProperties } from 'properties-file';
+import { escapeKey, escapeValue } from 'properties-file/escape';
 import { randomUuid, uuidToBytes } from '../protocol/primitives/uuid.js';
 import { writeFileAtomically } from './atomic-file.js';
-import { parseProperties, serializeProperties } from './java-properties.js';
 
 /**
  * meta.properties: the identity of a log dir, written by `kafka-storage format` and
@@ -36,7 +37,7 @@ export async function readMetaProperties(dir: string): Promise<MetaProperties | 
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw err;
   }
-  const props = parseProperties(text);
+  const props = new Map(Object.entries(getProperties(text)));
   const version = props.get('version') ?? '0';
   if (version === '0') {
     throw new MetaPropertiesError(
@@ -82,6 +83,30 @@ export async function writeMetaProperties(
   ];
   if (meta.directoryId !== undefined) entries.push(['directory.id', meta.directoryId]);
   await writeFileAtomically(join(dir, META_PROPERTIES_FILE), serializeProperties(entries, now));
+}
+
+/**
+ * Writes properties as `Properties.store(writer, "")` does on a current JDK: an empty
+ * comment line, a date comment, then `key=value` lines sorted by key.
+ */
+function serializeProperties(entries: Iterable<[string, string]>, date: Date): string {
+  const lines = ['#', `#${javaDateString(date)}`];
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, value] of sorted) lines.push(`${escapeKey(key)}=${escapeValue(value)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `java.util.Date.toString()` in UTC: "Tue Apr 09 12:00:00 UTC 2024". */
+function javaDateString(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${two(date.getUTCDate())} ` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} UTC ` +
+    `${date.getUTCFullYear()}`
+  );
 }
 
 export interface FormatOptions {

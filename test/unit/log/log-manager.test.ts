@@ -2,8 +2,8 @@ import { randomFillSync } from 'node:crypto';
 import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getProperties } from 'properties-file';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { parseProperties } from '../../../src/log/java-properties.js';
 import { KafkaStorageError, type Clock, type Log } from '../../../src/log/log.js';
 import type { LogConfig } from '../../../src/log/log-config.js';
 import { logDeleteDirName } from '../../../src/log/log-dir.js';
@@ -181,7 +181,7 @@ describe('meta.properties', () => {
       'f=\\u0041\\t\\=\\:\\#',
       'g',
     ].join('\r\n');
-    expect(Object.fromEntries(parseProperties(text))).toEqual({
+    expect(getProperties(text)).toEqual({
       a: '1',
       b: 'two words ',
       'c key': ' leading',
