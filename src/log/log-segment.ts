@@ -26,6 +26,13 @@ export interface SegmentOptions {
   tailCacheBytes: number;
 }
 
+/** Header fields of a batch being appended, read once by the caller. */
+export interface AppendedBatch {
+  size: number;
+  lastOffset: bigint;
+  maxTimestamp: bigint;
+}
+
 /** What a header scan reports of one batch in the file. */
 export interface BatchPosition {
   position: number;
@@ -223,11 +230,15 @@ export class LogSegment {
    * Registers a batch that will be written at the current end of the segment and records
    * its index entries; returns its file position.
    */
-  registerAppend(batch: RecordBatch): number {
+  registerAppend(
+    batch: RecordBatch,
+    { size, lastOffset, maxTimestamp }: AppendedBatch = {
+      size: batch.sizeInBytes,
+      lastOffset: batch.lastOffset,
+      maxTimestamp: batch.maxTimestamp,
+    },
+  ): number {
     const position = this.size;
-    const size = batch.sizeInBytes;
-    const lastOffset = batch.lastOffset;
-    const maxTimestamp = batch.maxTimestamp;
     if (this.rollingBasedTimestamp === null) this.rollingBasedTimestamp = maxTimestamp;
     if (maxTimestamp > this.maxTimestampSoFar) {
       this.maxTimestampSoFar = maxTimestamp;

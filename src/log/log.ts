@@ -4,7 +4,7 @@ import { RecordBatch, iterateBatches, TimestampType } from '../protocol/records/
 import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
-import { LogSegment, type BatchPosition } from './log-segment.js';
+import { LogSegment, type AppendedBatch, type BatchPosition } from './log-segment.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
@@ -361,39 +361,47 @@ export class Log {
           bytes: 0,
         };
         for (const batch of batches) {
+          // Header fields are read once: each int64 read allocates a BigInt.
+          const baseOffset = append.assignOffsets
+            ? this.activeSegment.nextOffset
+            : batch.baseOffset;
           if (append.assignOffsets) {
-            batch.setBaseOffset(this.activeSegment.nextOffset);
+            batch.setBaseOffset(baseOffset);
             batch.setPartitionLeaderEpoch(append.leaderEpoch);
             if (logAppendTime >= 0n)
               batch.setMaxTimestamp(logAppendTime, TimestampType.LogAppendTime);
           }
-          const segment = this.activeSegment;
+          const appended: AppendedBatch = {
+            size: batch.sizeInBytes,
+            lastOffset: baseOffset + BigInt(batch.lastOffsetDelta),
+            maxTimestamp: batch.maxTimestamp,
+          };
           if (
-            segment.shouldRoll(
-              batch.sizeInBytes,
-              batch.lastOffset,
-              batch.maxTimestamp,
+            this.activeSegment.shouldRoll(
+              appended.size,
+              appended.lastOffset,
+              appended.maxTimestamp,
               this.config.segmentBytes,
               this.config.segmentMs - this.rollJitterMs,
               now,
             )
           ) {
             await flushBuffers();
-            await this.rollSegment(batch.baseOffset);
+            await this.rollSegment(baseOffset);
             writeSegment = this.activeSegment;
             writePosition = writeSegment.size;
           }
-          this.activeSegment.registerAppend(batch);
+          this.activeSegment.registerAppend(batch, appended);
           buffers.push(batch.bytes);
-          if (result.firstOffset < 0n) result.firstOffset = batch.baseOffset;
-          result.lastOffset = batch.lastOffset;
-          if (batch.maxTimestamp > result.maxTimestamp) {
-            result.maxTimestamp = batch.maxTimestamp;
-            result.offsetOfMaxTimestamp = batch.lastOffset;
+          if (result.firstOffset < 0n) result.firstOffset = baseOffset;
+          result.lastOffset = appended.lastOffset;
+          if (appended.maxTimestamp > result.maxTimestamp) {
+            result.maxTimestamp = appended.maxTimestamp;
+            result.offsetOfMaxTimestamp = appended.lastOffset;
           }
-          result.bytes += batch.sizeInBytes;
+          result.bytes += appended.size;
           messages += batch.recordCount;
-          this.leaderEpochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset);
+          this.leaderEpochCache.assign(batch.partitionLeaderEpoch, baseOffset);
         }
         results.push(result);
       }
