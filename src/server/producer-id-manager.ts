@@ -26,7 +26,8 @@ export class ProducerIdManager {
         this.pending = null;
       });
       const block = await this.pending;
-      if (block.errorCode !== ErrorCode.NONE) return { errorCode: block.errorCode, producerId: -1n };
+      if (block.errorCode !== ErrorCode.NONE)
+        return { errorCode: block.errorCode, producerId: -1n };
       // Another waiter may already have installed this block.
       if (block.producerIdStart >= this.end) {
         this.next = block.producerIdStart;

@@ -1,0 +1,176 @@
+/**
+ * Runs `bin/broker` as a real child process for integration tests: a temp config with free
+ * ports, the storage formatted with `bin/kafka-storage`, the ready line awaited, SIGTERM to
+ * stop. Also runs client tools with a time limit, killed by pid when they overrun.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BROKER_BIN = join(ROOT, 'bin/broker');
+export const STORAGE_BIN = join(ROOT, 'bin/kafka-storage');
+const COMPILED_CLI = join(ROOT, 'dist/src/cli/broker.js');
+
+/** The tests run the compiled broker; say so plainly when it has not been built. */
+export function requireBuiltBroker(): void {
+  if (!existsSync(COMPILED_CLI)) {
+    throw new Error(`${COMPILED_CLI} is missing: run \`npm run build\` before these tests`);
+  }
+}
+
+/** A port nothing listens on right now (bound to 0, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs a command to completion; past `timeoutMs` it is killed (by its pid) and reported. */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { input?: string; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }, options.timeoutMs ?? 20_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr, timedOut });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface BrokerNode {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly port: number;
+  readonly bootstrap: string;
+}
+
+/** Writes a single-node config under `dir` (free ports) and formats its storage. */
+export async function prepareBrokerNode(
+  dir: string,
+  extraProps: Record<string, string> = {},
+): Promise<BrokerNode> {
+  const port = await freePort();
+  const controllerPort = await freePort();
+  const props: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': join(dir, 'logs'),
+    'num.partitions': '1',
+    ...extraProps,
+  };
+  const configPath = join(dir, 'server.properties');
+  await writeFile(
+    configPath,
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
+  const uuid = await run(STORAGE_BIN, ['random-uuid']);
+  const format = await run(STORAGE_BIN, [
+    'format',
+    '--config',
+    configPath,
+    '--cluster-id',
+    uuid.stdout.trim(),
+  ]);
+  if (format.code !== 0) throw new Error(`format failed: ${format.stderr}${format.stdout}`);
+  return { dir, configPath, port, bootstrap: `127.0.0.1:${port}` };
+}
+
+export interface RunningBrokerProcess {
+  readonly child: ChildProcess;
+  readonly readyLine: string;
+  output(): string;
+  /** SIGTERM, then the exit code (SIGKILL after `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<number | null>;
+}
+
+/** Starts `bin/broker --config` and waits for its ready line. */
+export function startBrokerProcess(
+  node: BrokerNode,
+  timeoutMs = 20_000,
+): Promise<RunningBrokerProcess> {
+  const child = spawn(BROKER_BIN, ['--config', node.configPath], {
+    cwd: node.dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => resolveExit(code)),
+  );
+  const stop = async (stopTimeoutMs = 20_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    }, stopTimeoutMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => {
+      void stop(1000);
+      reject(new Error(`broker not ready within ${timeoutMs} ms:\n${out}\n${err}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = out.split('\n').find((line) => line.startsWith('broker started:'));
+      if (ready !== undefined) {
+        clearTimeout(timer);
+        resolveStart({ child, readyLine: ready, output: () => out + err, stop });
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited (${code}) before it was ready:\n${out}\n${err}`));
+    });
+  });
+}
