@@ -4,6 +4,7 @@
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { QuorumController } from '../controller/index.js';
+import type { LogManager } from '../log/log-manager.js';
 import type { BrokerRegistration, MetadataImage } from '../metadata/index.js';
 import type { FetchSessionCache } from '../replica/fetch-session-cache.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -17,6 +18,8 @@ export interface BrokerServices {
   image(): MetadataImage;
   readonly controller: QuorumController;
   readonly replicaManager: ReplicaManager;
+  /** The local log dirs and the logs in them (DescribeLogDirs). */
+  readonly logManager: LogManager;
   readonly fetchSessions: FetchSessionCache;
   readonly producerIds: ProducerIdManager;
 }

@@ -158,6 +158,7 @@ export async function startBroker(
       image: () => metadataLog.image,
       controller,
       replicaManager: replicas,
+      logManager,
       fetchSessions: new FetchSessionCache({
         maxSessions: config.maxIncrementalFetchSessionCacheSlots,
       }),
@@ -179,6 +180,14 @@ export async function startBroker(
         },
         dispatcher: router.dispatch,
         logger: logger.child({ component: 'network', listener: endpoint.listenerName }),
+        limits: {
+          socketRequestMaxBytes: config.socketRequestMaxBytes,
+          // Node's socket timeout: 0 disables it, and it cannot exceed 2^31-1 ms.
+          connectionsMaxIdleMs: Math.min(
+            Math.max(0, Number(config.connectionsMaxIdleMs)),
+            2 ** 31 - 1,
+          ),
+        },
       });
       await server.start();
       cleanups.push(() => server.shutdown());

@@ -10,6 +10,16 @@ import { createDeleteTopicsHandler } from './20-delete-topics.js';
 import { createInitProducerIdHandler } from './22-init-producer-id.js';
 import { createOffsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
 import { createDescribeClusterHandler } from './60-describe-cluster.js';
+import { createDeleteRecordsHandler } from './21-delete-records.js';
+import { createDescribeConfigsHandler } from './32-describe-configs.js';
+import { createAlterConfigsHandler } from './33-alter-configs.js';
+import { createDescribeLogDirsHandler } from './35-describe-log-dirs.js';
+import { createCreatePartitionsHandler } from './37-create-partitions.js';
+import { createIncrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { createDescribeProducersHandler } from './61-describe-producers.js';
+import { createDescribeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
+import { coordinatorUnavailableHandlers } from './coordinator-unavailable.js';
+import { securityDisabledHandlers } from './security-disabled.js';
 
 export function registerBrokerHandlers(registry: HandlerRegistry, services: BrokerServices): void {
   registry
@@ -21,5 +31,17 @@ export function registerBrokerHandlers(registry: HandlerRegistry, services: Brok
     .register(createDeleteTopicsHandler(services))
     .register(createInitProducerIdHandler(services))
     .register(createOffsetForLeaderEpochHandler(services))
-    .register(createDescribeClusterHandler(services));
+    .register(createDescribeClusterHandler(services))
+    .register(createDeleteRecordsHandler(services))
+    .register(createDescribeConfigsHandler(services))
+    .register(createAlterConfigsHandler(services))
+    .register(createDescribeLogDirsHandler(services))
+    .register(createCreatePartitionsHandler(services))
+    .register(createIncrementalAlterConfigsHandler(services))
+    .register(createDescribeProducersHandler(services))
+    .register(createDescribeTopicPartitionsHandler(services));
+  // APIs whose subsystem does not exist yet answer with Kafka's error instead of a hang-up.
+  for (const handler of [...coordinatorUnavailableHandlers(), ...securityDisabledHandlers()]) {
+    registry.register(handler);
+  }
 }
