@@ -167,7 +167,7 @@ export async function startBroker(
     const registry = new HandlerRegistry();
     registerBrokerHandlers(registry, services);
     registry.register(createApiVersionsHandler(registry));
-    const router = new Router(registry);
+    const router = new Router(registry, logger.child({ component: 'router' }));
 
     // Bound before registering, so a listener on port 0 registers the port it got.
     const servers: { endpoint: Endpoint; server: SocketServer }[] = [];

@@ -20,6 +20,8 @@ import {
   type RequestContext,
   type RequestDispatcher,
 } from '../network/request-context.js';
+import { silentLogger, type NetworkLogger } from '../network/logger.js';
+import { inRange } from '../protocol/messages/spec.js';
 
 /**
  * From a request frame to a handler and back: picks the handler by API key, enforces its
@@ -34,10 +36,10 @@ import {
  *   with UNSUPPORTED_VERSION and the ApiVersions range so the client can retry (KIP-511);
  * - a request that does not decode: the connection is closed.
  *
- * A handler that throws also gets its connection closed. Kafka would answer with the API's
- * error response carrying UNKNOWN_SERVER_ERROR, but an error response has a different shape
- * for every API; handlers map their own failures to error codes, and this is only the last
- * line of defence.
+ * A handler that throws is the last line of defence (handlers map their own failures to
+ * error codes): as Kafka, the request is answered with UNKNOWN_SERVER_ERROR and a log line
+ * when the API's response has a top-level error code at that version; the other responses
+ * carry errors per item, in a shape only the handler knows, so that connection is closed.
  */
 
 /** The context a handler sees: the network's, with the decoded header filled in. */
@@ -97,7 +99,10 @@ export class Router {
   /** The RequestDispatcher the SocketServer calls. */
   readonly dispatch: RequestDispatcher = (ctx, frame) => this.route(ctx, frame);
 
-  constructor(private readonly registry: HandlerRegistry) {}
+  constructor(
+    private readonly registry: HandlerRegistry,
+    private readonly logger: NetworkLogger = silentLogger,
+  ) {}
 
   private async route(ctx: RequestContext, frame: Buffer): Promise<Buffer[] | null> {
     const { apiKey, apiVersion, correlationId } = peekRequestPreamble(frame);
@@ -129,10 +134,12 @@ export class Router {
     try {
       body = await handler.handle(ctx as HandlerContext, request.body);
     } catch (error) {
-      throw new CloseConnectionError(
-        `${apiName(apiKey)} v${apiVersion} handler failed (correlation id ${correlationId})`,
-        { cause: error, level: 'error' },
-      );
+      const failure = `${apiName(apiKey)} v${apiVersion} handler failed (correlation id ${correlationId})`;
+      const fallback = unknownServerErrorResponse(apiKey, apiVersion);
+      if (fallback === null)
+        throw new CloseConnectionError(failure, { cause: error, level: 'error' });
+      this.logger.error({ err: error, connection: ctx.connectionId }, failure);
+      body = fallback;
     }
     if (body === null) return null;
     try {
@@ -159,6 +166,23 @@ function unsupportedApiVersionsResponse(
       { apiKey: handler.apiKey, minVersion: handler.minVersion, maxVersion: handler.maxVersion },
     ],
   };
+}
+
+/**
+ * A response carrying only UNKNOWN_SERVER_ERROR (and its message where the version has a
+ * field for it), for APIs whose response has a top-level error code at `version`.
+ */
+function unknownServerErrorResponse(
+  apiKey: number,
+  version: number,
+): ResponseBody<ApiKeyNumber> | null {
+  const fields = apiSpecs.get(apiKey)!.response.fields;
+  const present = (name: string) =>
+    fields.some((f) => f.name === name && inRange(f.versions, version));
+  if (!present('errorCode')) return null;
+  const body: Record<string, unknown> = { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
+  if (present('errorMessage')) body.errorMessage = 'Unexpected error on the broker';
+  return body as ResponseBody<ApiKeyNumber>;
 }
 
 function decode(frame: Buffer): DecodedRequest {

@@ -171,6 +171,27 @@ describe('Router', () => {
     expect(error.level).toBe('warn');
   });
 
+  it('answers UNKNOWN_SERVER_ERROR when a handler throws and the response has a top-level error code', async () => {
+    const logged: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (_: object, m: string) => void logged.push(m),
+    };
+    const registry = new HandlerRegistry();
+    registry.register({
+      apiKey: ApiKey.ApiVersions,
+      minVersion: 0,
+      maxVersion: 4,
+      handle: () => Promise.reject(new Error('broken')),
+    });
+    const response = await new Router(registry, logger).dispatch(context(), apiVersionsFrame(3));
+    const decoded = decodeResponse(ApiKey.ApiVersions, 3, withoutSizePrefix(response!));
+    expect(decoded.body.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(logged).toEqual([expect.stringMatching(/ApiVersions v3 handler failed/)]);
+  });
+
   it('closes the connection, at error level with the cause, when a handler throws', async () => {
     const error = await closeReason(
       routerWith(() => metadataHandler('throw')).dispatch(context(), metadataFrame(9)),
