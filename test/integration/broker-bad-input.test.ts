@@ -21,6 +21,7 @@ import {
   type RunningBrokerProcess,
 } from '../harness/broker-process.js';
 import { rawFrame, WireClient } from '../harness/wire-client.js';
+import { mulberry32 } from '../harness/seeded-random.js';
 
 /**
  * `bin/broker` fed bad input over real sockets: malformed frames close only their own
@@ -33,17 +34,6 @@ const REQUEST_MAX_BYTES = 1 << 20;
 const TOPIC = 'bad-input';
 const SMALL_TOPIC = 'bad-input-small';
 const SMALL_MAX_MESSAGE_BYTES = 2048;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Wire {
   private correlationId = 0;

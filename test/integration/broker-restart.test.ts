@@ -24,6 +24,7 @@ import {
   type RunningBrokerProcess,
 } from '../harness/broker-process.js';
 import { WireClient } from '../harness/wire-client.js';
+import { mulberry32 } from '../harness/seeded-random.js';
 
 /**
  * `bin/broker` restarted under load: a clean SIGTERM keeps every record field by field, a
@@ -34,18 +35,6 @@ import { WireClient } from '../harness/wire-client.js';
 
 const PRODUCE_VERSION = 9;
 const FETCH_VERSION = 11;
-
-/** A small seeded PRNG (mulberry32), so a failing SIGKILL moment can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Raw requests with correlation ids; several may be in flight (the broker answers in order). */
 class Wire {

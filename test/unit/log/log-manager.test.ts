@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getProperties } from 'properties-file';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { KafkaStorageError, type Clock, type Log } from '../../../src/log/log.js';
+import { KafkaStorageError, type Log } from '../../../src/log/log.js';
 import type { LogConfig } from '../../../src/log/log-config.js';
 import { logDeleteDirName } from '../../../src/log/log-dir.js';
 import {
@@ -18,9 +18,9 @@ import {
   readMetaProperties,
   writeMetaProperties,
 } from '../../../src/log/meta-properties.js';
-import type { Scheduler } from '../../../src/log/scheduler.js';
 import { randomUuid } from '../../../src/protocol/primitives/uuid.js';
 import { buildRecordBatch } from '../../../src/protocol/records/index.js';
+import { ManualTime } from '../../harness/manual-time.js';
 
 const config: LogConfig = {
   segmentBytes: 1024 * 1024,
@@ -43,40 +43,6 @@ const config: LogConfig = {
   flushMs: Number.MAX_SAFE_INTEGER,
   fileDeleteDelayMs: 0,
 };
-
-/** A clock and scheduler that only move when the test says so. */
-class ManualTime implements Clock, Scheduler {
-  nowMs = 1_700_000_000_000;
-  private seq = 0;
-  private pending: { due: number; seq: number; task: () => Promise<void> | void }[] = [];
-
-  now(): number {
-    return this.nowMs;
-  }
-
-  schedule(delayMs: number, task: () => Promise<void> | void): () => void {
-    const entry = { due: this.nowMs + delayMs, seq: this.seq++, task };
-    this.pending.push(entry);
-    return () => {
-      this.pending = this.pending.filter((e) => e !== entry);
-    };
-  }
-
-  /** Moves time forward, running (and awaiting) every task that falls due on the way. */
-  async advance(ms: number): Promise<void> {
-    const target = this.nowMs + ms;
-    for (;;) {
-      const next = this.pending
-        .filter((e) => e.due <= target)
-        .sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
-      if (!next) break;
-      this.pending = this.pending.filter((e) => e !== next);
-      this.nowMs = Math.max(this.nowMs, next.due);
-      await next.task();
-    }
-    this.nowMs = target;
-  }
-}
 
 function recordingLogger() {
   const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];

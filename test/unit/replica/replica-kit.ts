@@ -2,10 +2,8 @@ import { randomFillSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../../src/log/log.js';
 import { LogManager } from '../../../src/log/log-manager.js';
 import { formatLogDir } from '../../../src/log/meta-properties.js';
-import type { Scheduler } from '../../../src/log/scheduler.js';
 import type { CompressionTypeId } from '../../../src/protocol/compression/index.js';
 import { randomUuid } from '../../../src/protocol/primitives/uuid.js';
 import {
@@ -27,47 +25,10 @@ import type {
   ReplicaTopicConfig,
 } from '../../../src/replica/types.js';
 import { testLogConfig } from '../../harness/log-config.js';
+import { ManualTime, START_MS } from '../../harness/manual-time.js';
+export { ManualTime, START_MS };
 
 export const BROKER_ID = 1;
-export const START_MS = 1_700_000_000_000;
-
-/** A clock and scheduler that move only when the test says so. */
-export class ManualTime implements Clock, Scheduler {
-  nowMs = START_MS;
-  private seq = 0;
-  private pending: { due: number; seq: number; task: () => Promise<void> | void }[] = [];
-
-  now(): number {
-    return this.nowMs;
-  }
-
-  schedule(delayMs: number, task: () => Promise<void> | void): () => void {
-    const entry = { due: this.nowMs + delayMs, seq: this.seq++, task };
-    this.pending.push(entry);
-    return () => {
-      this.pending = this.pending.filter((e) => e !== entry);
-    };
-  }
-
-  /** Moves time forward, running every task that falls due on the way. */
-  async advance(ms: number): Promise<void> {
-    const target = this.nowMs + ms;
-    for (;;) {
-      const next = this.pending
-        .filter((e) => e.due <= target)
-        .sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
-      if (!next) break;
-      this.pending = this.pending.filter((e) => e !== next);
-      this.nowMs = Math.max(this.nowMs, next.due);
-      await next.task();
-    }
-    this.nowMs = target;
-  }
-
-  get scheduled(): number {
-    return this.pending.length;
-  }
-}
 
 export const newTopicId = () => randomUuid((b) => randomFillSync(b));
 
