@@ -9,7 +9,7 @@ import {
 import { readPropertiesFile } from '../../../src/config/properties-file.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const WORKING_DIR = resolve('/work/dir');
+const WORKING_DIR = resolve('/srv/kafka');
 
 async function load(relativePath: string) {
   const props = await readPropertiesFile(join(REPO, relativePath));
