@@ -322,6 +322,8 @@ function advertisedEndpoints(
  */
 class TopicConfigResolver {
   private readonly cache = new WeakMap<ReadonlyMap<string, string>, TopicConfigs>();
+  /** Derived once per parsed config: appends ask for it on every request. */
+  private readonly replicaConfigs = new WeakMap<TopicConfigs, ReplicaTopicConfig>();
 
   constructor(
     private readonly config: BrokerConfig,
@@ -347,11 +349,16 @@ class TopicConfigResolver {
 
   replicaConfigOf(topic: string): ReplicaTopicConfig {
     const configs = this.of(topic);
-    return {
-      ...toLogConfig(configs),
-      compressionType: topicCompressionFromName(configs.compressionType),
-      minInsyncReplicas: configs.minInsyncReplicas,
-    };
+    let replicaConfig = this.replicaConfigs.get(configs);
+    if (replicaConfig === undefined) {
+      replicaConfig = {
+        ...toLogConfig(configs),
+        compressionType: topicCompressionFromName(configs.compressionType),
+        minInsyncReplicas: configs.minInsyncReplicas,
+      };
+      this.replicaConfigs.set(configs, replicaConfig);
+    }
+    return replicaConfig;
   }
 }
 
