@@ -16,6 +16,11 @@ export interface BrokerServices {
   readonly config: BrokerConfig;
   /** The latest committed metadata image. */
   image(): MetadataImage;
+  /**
+   * Resolves once every image committed so far has been applied to the replica manager
+   * (partitions hosted, deletions done), so a client told "created" can produce at once.
+   */
+  metadataApplied(): Promise<void>;
   readonly controller: QuorumController;
   readonly replicaManager: ReplicaManager;
   /** The local log dirs and the logs in them (DescribeLogDirs). */

@@ -156,6 +156,7 @@ export async function startBroker(
       clusterId,
       config,
       image: () => metadataLog.image,
+      metadataApplied: () => publisher.idle(),
       controller,
       replicaManager: replicas,
       logManager,

@@ -29,6 +29,8 @@ export function createCreateTopicsHandler(
         })),
         { validateOnly: request.validateOnly },
       );
+      // Answer once this broker hosts the new partitions: a produce right after succeeds.
+      await services.metadataApplied();
       return {
         throttleTimeMs: 0,
         topics: results.map((r) => ({

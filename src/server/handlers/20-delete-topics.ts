@@ -32,6 +32,8 @@ export function createDeleteTopicsHandler(
           ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
           : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
       const results = await services.controller.deleteTopics(targets);
+      // The partitions are gone from this broker before the client hears so.
+      await services.metadataApplied();
       return {
         throttleTimeMs: 0,
         responses: results.map((r) => ({

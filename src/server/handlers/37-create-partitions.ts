@@ -27,6 +27,7 @@ export function createCreatePartitionsHandler(
         })),
         { validateOnly: request.validateOnly },
       );
+      await services.metadataApplied();
       return { throttleTimeMs: 0, results: results.map((r) => ({ ...r })) };
     },
   };
