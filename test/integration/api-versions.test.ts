@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkLogger } from '../../src/network/logger.js';
@@ -194,7 +193,7 @@ describe('ApiVersions over the wire', () => {
   });
 });
 
-describe.runIf(existsSync(KCAT))('kcat (librdkafka)', () => {
+describe('kcat (librdkafka)', () => {
   it('reads the ApiVersions v3 answer and, with no Metadata advertised, refuses Metadata itself', async () => {
     const { server, exchanges } = apiVersionsOnly;
     const before = exchanges.length;
