@@ -313,25 +313,21 @@ describe('Kafka tools against bin/broker', () => {
   });
 
   it('kafka-configs describes and alters topic configs', async () => {
-    const describe0 = await tool('kafka-configs', [
-      '--bootstrap-server',
-      bootstrap,
-      '--entity-type',
-      'topics',
-      '--entity-name',
-      'tools-rt',
-      '--describe',
-    ]);
+    const toolsRtConfigs = (args: string[]) =>
+      tool('kafka-configs', [
+        '--bootstrap-server',
+        bootstrap,
+        '--entity-type',
+        'topics',
+        '--entity-name',
+        'tools-rt',
+        ...args,
+      ]);
+    const describe0 = await toolsRtConfigs(['--describe']);
     expect(describe0.code, describe0.stderr).toBe(0);
     expect(describe0.stdout).toBe('Dynamic configs for topic tools-rt are:\n');
 
-    const alter = await tool('kafka-configs', [
-      '--bootstrap-server',
-      bootstrap,
-      '--entity-type',
-      'topics',
-      '--entity-name',
-      'tools-rt',
+    const alter = await toolsRtConfigs([
       '--alter',
       '--add-config',
       'retention.ms=86400000,max.message.bytes=200000',
@@ -339,15 +335,7 @@ describe('Kafka tools against bin/broker', () => {
     expect(alter.code, alter.stderr).toBe(0);
     expect(alter.stdout).toBe('Completed updating config for topic tools-rt.\n');
 
-    const describe1 = await tool('kafka-configs', [
-      '--bootstrap-server',
-      bootstrap,
-      '--entity-type',
-      'topics',
-      '--entity-name',
-      'tools-rt',
-      '--describe',
-    ]);
+    const describe1 = await toolsRtConfigs(['--describe']);
     expect(lines(describe1.stdout)).toEqual([
       'Dynamic configs for topic tools-rt are:',
       expect.stringMatching(
@@ -358,27 +346,9 @@ describe('Kafka tools against bin/broker', () => {
       ),
     ]);
 
-    const remove = await tool('kafka-configs', [
-      '--bootstrap-server',
-      bootstrap,
-      '--entity-type',
-      'topics',
-      '--entity-name',
-      'tools-rt',
-      '--alter',
-      '--delete-config',
-      'max.message.bytes',
-    ]);
+    const remove = await toolsRtConfigs(['--alter', '--delete-config', 'max.message.bytes']);
     expect(remove.code, remove.stderr).toBe(0);
-    const describe2 = await tool('kafka-configs', [
-      '--bootstrap-server',
-      bootstrap,
-      '--entity-type',
-      'topics',
-      '--entity-name',
-      'tools-rt',
-      '--describe',
-    ]);
+    const describe2 = await toolsRtConfigs(['--describe']);
     expect(lines(describe2.stdout)).toHaveLength(2);
     expect(describe2.stdout).toContain('retention.ms=86400000');
   });
