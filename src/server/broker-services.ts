@@ -4,10 +4,12 @@
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { QuorumController } from '../controller/index.js';
+import type { GroupCoordinator } from '../coordinator/group/index.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { BrokerRegistration, MetadataImage } from '../metadata/index.js';
 import type { FetchSessionCache } from '../replica/fetch-session-cache.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import type { InternalTopics } from './internal-topics.js';
 import type { ProducerIdManager } from './producer-id-manager.js';
 
 export interface BrokerServices {
@@ -27,6 +29,9 @@ export interface BrokerServices {
   readonly logManager: LogManager;
   readonly fetchSessions: FetchSessionCache;
   readonly producerIds: ProducerIdManager;
+  readonly groupCoordinator: GroupCoordinator;
+  /** Creates `__consumer_offsets` (and later internal topics) on first use. */
+  readonly internalTopics: InternalTopics;
 }
 
 export interface BrokerAddress {

@@ -13,6 +13,12 @@ import type { Logger } from 'pino';
 import type { BrokerConfig, Endpoint } from '../config/broker-config.js';
 import { SECURITY_PROTOCOLS } from '../config/listeners.js';
 import { QuorumController, controllerSettings } from '../controller/index.js';
+import {
+  GROUP_METADATA_TOPIC,
+  GroupCoordinator,
+  ReplicaGroupLog,
+  groupCoordinatorConfig,
+} from '../coordinator/group/index.js';
 import { LogManager } from '../log/log-manager.js';
 import { formatLogDir, readMetaProperties } from '../log/meta-properties.js';
 import { parseTopicConfigs, toLogConfig, type TopicConfigs } from '../log/topic-config.js';
@@ -26,6 +32,7 @@ import {
 } from '../metadata/index.js';
 import { SocketServer } from '../network/socket-server.js';
 import { topicCompressionFromName } from '../protocol/compression/index.js';
+import { isCompressionTypeId } from '../protocol/compression/compression-type.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { FetchSessionCache } from '../replica/fetch-session-cache.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
@@ -37,6 +44,7 @@ import {
 } from './handlers/18-api-versions.js';
 import { registerBrokerHandlers } from './handlers/index.js';
 import { ProducerIdManager } from './producer-id-manager.js';
+import { InternalTopics } from './internal-topics.js';
 import { HandlerRegistry, Router } from './router.js';
 
 export interface StartBrokerOptions {
@@ -142,7 +150,16 @@ export async function startBroker(
     hosting.replicas = replicas;
     cleanups.push(() => replicas.shutdown());
 
-    const publisher = new MetadataPublisher(nodeId, replicas, logger);
+    const groupCoordinator = startGroupCoordinator(
+      config,
+      replicas,
+      logManager,
+      metadataLog,
+      logger,
+    );
+    cleanups.push(() => groupCoordinator.shutdown());
+
+    const publisher = new MetadataPublisher(nodeId, replicas, groupCoordinator, logger);
     await publisher.replay(metadataLog.image);
     const unsubscribe = metadataLog.onImage((image, delta) => publisher.publish(image, delta));
     cleanups.push(async () => {
@@ -164,6 +181,12 @@ export async function startBroker(
         maxSessions: config.maxIncrementalFetchSessionCacheSlots,
       }),
       producerIds: new ProducerIdManager(() => controller.allocateProducerIds(nodeId, brokerEpoch)),
+      groupCoordinator,
+      internalTopics: new InternalTopics({
+        controller,
+        image: () => metadataLog.image,
+        metadataApplied: () => publisher.idle(),
+      }),
     };
     const registry = new HandlerRegistry();
     registerBrokerHandlers(registry, services);
@@ -225,11 +248,14 @@ export async function startBroker(
 
     replicas.startup();
     logManager.startTasks();
+    groupCoordinator.startup();
     for (const listener of bound) logger.info(listener, 'listener ready');
 
     let shutdownDone: Promise<void> | null = null;
     const shutdownOnce = async () => {
       logger.info('broker shutting down');
+      // Parked JoinGroup/SyncGroup requests are answered now, so listeners can drain.
+      await groupCoordinator.shutdown();
       for (const { endpoint, server } of servers) {
         await server.shutdown();
         logger.info(
@@ -257,6 +283,34 @@ export async function startBroker(
     await closeOpened();
     throw err;
   }
+}
+
+/** The group coordinator over this broker's `__consumer_offsets` partitions. */
+function startGroupCoordinator(
+  config: BrokerConfig,
+  replicas: ReplicaManager,
+  logManager: LogManager,
+  metadataLog: MetadataLog,
+  logger: Logger,
+): GroupCoordinator {
+  const settings = groupCoordinatorConfig(config);
+  const groupLogger = logger.child({ component: 'group-coordinator' });
+  const codec = settings.offsetsTopicCompressionCodec;
+  return new GroupCoordinator({
+    config: settings,
+    log: new ReplicaGroupLog({
+      replicas,
+      logs: logManager,
+      compression: isCompressionTypeId(codec) ? codec : 0,
+      commitTimeoutMs: settings.offsetsCommitTimeoutMs,
+      loadBufferSize: config.offsetsLoadBufferSize,
+      onError: (err, what) => groupLogger.error({ err }, what),
+    }),
+    partitionCount: () =>
+      metadataLog.image.topic(GROUP_METADATA_TOPIC)?.partitions.size ??
+      settings.offsetsTopicPartitions,
+    logger: groupLogger,
+  });
 }
 
 /**
@@ -373,6 +427,7 @@ class MetadataPublisher {
   constructor(
     private readonly nodeId: number,
     private readonly replicas: ReplicaManager,
+    private readonly groups: GroupCoordinator,
     private readonly logger: Logger,
   ) {}
 
@@ -409,6 +464,9 @@ class MetadataPublisher {
         partition,
       }));
       await this.replicas.removePartitions(partitions, { deleteLogs: true });
+      if (topic.name === GROUP_METADATA_TOPIC) {
+        for (const partition of topic.partitions.keys()) this.groups.onResignation(partition);
+      }
       this.logger.info({ topic: topic.name, topicId: topic.id }, 'topic deleted');
     }
     for (const topicId of delta.changedTopicIds) {
@@ -422,6 +480,7 @@ class MetadataPublisher {
           await this.replicas.removePartitions([{ topic: topic.name, partition }], {
             deleteLogs: false,
           });
+          if (topic.name === GROUP_METADATA_TOPIC) this.groups.onResignation(partition);
         }
       }
       if (isNew) {
@@ -441,14 +500,14 @@ class MetadataPublisher {
     }
   }
 
-  private apply(
+  private async apply(
     topic: string,
     topicId: string,
     partition: number,
     registration: PartitionRegistration,
     isNew: boolean,
   ): Promise<void> {
-    return this.replicas.applyPartitionState({
+    await this.replicas.applyPartitionState({
       topic,
       topicId,
       partition,
@@ -459,5 +518,12 @@ class MetadataPublisher {
       isLeader: registration.leader === this.nodeId,
       isNew,
     });
+    if (topic !== GROUP_METADATA_TOPIC) return;
+    // Loading runs in the background; requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS.
+    if (registration.leader === this.nodeId) {
+      void this.groups.onElection(partition, registration.leaderEpoch);
+    } else {
+      this.groups.onResignation(partition);
+    }
   }
 }

@@ -99,6 +99,9 @@ export async function prepareBrokerNode(
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'log.dirs': join(dir, 'logs'),
     'num.partitions': '1',
+    // One node holds one replica of everything; groups rebalance without waiting for more.
+    'offsets.topic.replication.factor': '1',
+    'group.initial.rebalance.delay.ms': '0',
     ...extraProps,
   };
   const configPath = join(dir, 'server.properties');
