@@ -3,7 +3,9 @@
  * when a client first looks for a group coordinator: one creation at a time per topic,
  * awaited until this broker has applied it, so the caller can answer with the coordinator.
  */
+import type { BrokerConfig } from '../config/broker-config.js';
 import type { CreatableTopic } from '../controller/create-topics.js';
+import { GROUP_METADATA_TOPIC } from '../coordinator/group/index.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { BrokerServices } from './broker-services.js';
 
@@ -34,4 +36,19 @@ export class InternalTopics {
     await this.services.metadataApplied();
     return ErrorCode.NONE;
   }
+}
+
+/** `__consumer_offsets` as Kafka creates it: compacted, sized by `offsets.topic.*`. */
+export function offsetsTopicSpec(config: BrokerConfig): CreatableTopic {
+  return {
+    name: GROUP_METADATA_TOPIC,
+    numPartitions: config.offsetsTopicNumPartitions,
+    replicationFactor: config.offsetsTopicReplicationFactor,
+    assignments: [],
+    configs: [
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'compression.type', value: 'producer' },
+      { name: 'segment.bytes', value: String(config.offsetsTopicSegmentBytes) },
+    ],
+  };
 }

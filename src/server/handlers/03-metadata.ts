@@ -1,3 +1,4 @@
+import { GROUP_METADATA_TOPIC } from '../../coordinator/group/index.js';
 import { topicNameError } from '../../controller/topic-names.js';
 import type { MetadataImage, TopicImage } from '../../metadata/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -7,6 +8,7 @@ import type { MetadataResponseTopic } from '../../protocol/messages/generated/me
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { INTERNAL_TOPICS } from '../../replica/replica-manager.js';
 import { liveBrokerAddresses, type BrokerServices } from '../broker-services.js';
+import { offsetsTopicSpec } from '../internal-topics.js';
 import type { ApiHandler, HandlerContext, ResponseBody } from '../router.js';
 
 /**
@@ -82,7 +84,13 @@ async function describeRequested(
     if (topic) responses.push(describeTopic(image, topic));
     else if (topicNameError(name) !== null)
       responses.push(topicError(name, ErrorCode.INVALID_TOPIC_EXCEPTION));
-    else if (allowAutoCreate) toCreate.push(name);
+    else if (name === GROUP_METADATA_TOPIC && allowAutoCreate) {
+      // Internal topics are created with their own settings, never the topic defaults.
+      const created = await services.internalTopics.ensure(offsetsTopicSpec(services.config));
+      responses.push(
+        topicError(name, created === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created),
+      );
+    } else if (allowAutoCreate) toCreate.push(name);
     else responses.push(topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   }
   if (toCreate.length > 0) {

@@ -3,6 +3,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/generated/index.js';
 import type { FindCoordinatorRequest } from '../../protocol/messages/generated/find-coordinator-request.js';
 import { brokerAddress, type BrokerAddress, type BrokerServices } from '../broker-services.js';
+import { offsetsTopicSpec } from '../internal-topics.js';
 import type { ApiHandler, HandlerContext, ResponseBody } from '../router.js';
 import { messageOf } from './error-responses.js';
 
@@ -71,7 +72,7 @@ async function lookup(
   if (keyType === KEY_TYPE_TRANSACTION) return unavailable;
   if (keyType !== KEY_TYPE_GROUP) return { errorCode: ErrorCode.INVALID_REQUEST, node: null };
 
-  const created = await services.internalTopics.ensure(offsetsTopic(services));
+  const created = await services.internalTopics.ensure(offsetsTopicSpec(services.config));
   if (created !== ErrorCode.NONE) return unavailable;
   const image = services.image();
   const partition = image
@@ -84,20 +85,4 @@ async function lookup(
   // A partition led here may still be loading; let the group's first request not race it.
   if (node.nodeId === services.nodeId) await services.groupCoordinator.loaded();
   return { errorCode: ErrorCode.NONE, node };
-}
-
-/** `__consumer_offsets` as Kafka creates it: compacted, sized by offsets.topic.*. */
-function offsetsTopic(services: BrokerServices) {
-  const { config } = services;
-  return {
-    name: GROUP_METADATA_TOPIC,
-    numPartitions: config.offsetsTopicNumPartitions,
-    replicationFactor: config.offsetsTopicReplicationFactor,
-    assignments: [],
-    configs: [
-      { name: 'cleanup.policy', value: 'compact' },
-      { name: 'compression.type', value: 'producer' },
-      { name: 'segment.bytes', value: String(config.offsetsTopicSegmentBytes) },
-    ],
-  };
 }
