@@ -33,14 +33,18 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Parses and runs a commander program; returns the exit code. */
-export async function runProgram(program: Command, args: readonly string[]): Promise<number> {
-  program.exitOverride();
-  // A closed pipe (`| head`) ends the tool quietly, as Kafka's tools do.
+/** A closed pipe (`| head`) ends the tool quietly, as Kafka's tools do. */
+export function exitQuietlyOnClosedPipe(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+}
+
+/** Parses and runs a commander program; returns the exit code. */
+export async function runProgram(program: Command, args: readonly string[]): Promise<number> {
+  program.exitOverride();
+  exitQuietlyOnClosedPipe();
   try {
     await program.parseAsync([...args], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
