@@ -276,7 +276,7 @@ export class LogSegment {
     if (budget <= 0) return;
     let at = position;
     for (const buf of buffers) {
-      this.tail.push({ position: at, buf });
+      this.tail.push({ position: at, buf: ownedSlice(buf) });
       this.tailBytes += buf.length;
       at += buf.length;
     }
@@ -582,4 +582,16 @@ function sliceBuffers(buffers: Buffer[], skip: number): Buffer[] {
     skip = 0;
   }
   return out;
+}
+
+/**
+ * A cached batch must not keep a much larger allocation alive: small batches usually share
+ * Node's 8 KiB buffer pool with unrelated data, and a batch may be a slice of a bigger
+ * request frame. Such slices are copied into memory of their own; the budget then holds.
+ */
+function ownedSlice(buf: Buffer): Buffer {
+  if (buf.buffer.byteLength <= buf.length * 2) return buf;
+  const copy = Buffer.allocUnsafeSlow(buf.length);
+  buf.copy(copy);
+  return copy;
 }
