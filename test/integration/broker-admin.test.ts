@@ -20,14 +20,18 @@ import {
   type BrokerNode,
   type RunningBrokerProcess,
 } from '../harness/broker-process.js';
+import { consumerSubscription, KafkaConnection } from '../harness/kafka-connection.js';
 import { WireClient } from '../harness/wire-client.js';
 
 /**
  * The admin APIs of `bin/broker` (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs,
  * CreatePartitions, DeleteRecords, DescribeLogDirs, DescribeProducers,
  * DescribeTopicPartitions) through kafkajs, confluent-kafka's AdminClient and raw requests
- * of every version; and the APIs without a subsystem yet (groups, transactions, ACLs, SASL)
- * answering Kafka's error on a connection that stays open.
+ * of every version; the group coordinator's APIs (FindCoordinator, JoinGroup, SyncGroup,
+ * Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups,
+ * DeleteGroups, OffsetDelete) at every version with Kafka's semantics and error codes; and
+ * the APIs without a subsystem yet (transactions, ACLs, SASL) answering Kafka's error on a
+ * connection that stays open.
  */
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -124,6 +128,8 @@ describe('bin/broker admin APIs', () => {
       'auto.create.topics.enable': 'false',
       'log.retention.hours': '100',
       'log.segment.bytes': '2097152',
+      // The group coordinator tests need a small limit to reach GROUP_MAX_SIZE_REACHED.
+      'group.max.size': '2',
     });
     broker = await startBrokerProcess(node);
     kafka = new Kafka({
@@ -895,123 +901,1411 @@ describe('bin/broker admin APIs', () => {
       await expectConnectionOpen();
     });
 
-    it('group APIs: COORDINATOR_NOT_AVAILABLE for every key, group and partition', async () => {
-      const NA = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      for (let v = 0; v <= 6; v++) {
-        const body = await call(ApiKey.FindCoordinator, v, {
-          key: v < 4 ? 'g' : '',
-          keyType: v >= 1 ? 1 : 0,
-          coordinatorKeys: v >= 4 ? ['g1', 'g2'] : [],
+    describe('group coordinator', () => {
+      /** A JoinGroup request body; fields left out take the defaults below. */
+      type JoinBody = Encodable<RequestsByApiKey[typeof ApiKey.JoinGroup]>;
+      const SESSION_MS = 10_000;
+      /** Short, so a rebalance waiting for a member that never rejoins ends within a test. */
+      const REBALANCE_MS = 4_000;
+      const TOPIC_A = 'grp-a'; // 2 partitions
+      const TOPIC_B = 'grp-b'; // 1 partition
+      const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+      const SUBSCRIPTION_A = consumerSubscription([TOPIC_A]);
+      const connections: KafkaConnection[] = [];
+
+      /** Another client connection (one per member whose requests park in the broker). */
+      async function connection(clientId: string): Promise<KafkaConnection> {
+        const conn = await KafkaConnection.open(node.port, clientId);
+        connections.push(conn);
+        return conn;
+      }
+
+      function joinBody(groupId: string, memberId: string, extra: JoinBody = {}): JoinBody {
+        return {
+          groupId,
+          memberId,
+          sessionTimeoutMs: SESSION_MS,
+          rebalanceTimeoutMs: REBALANCE_MS,
+          protocolType: 'consumer',
+          protocols: [{ name: 'range', metadata: SUBSCRIPTION_A }],
+          ...extra,
+        };
+      }
+
+      /**
+       * A new member joins: from v4 a dynamic one first gets its member id with
+       * MEMBER_ID_REQUIRED, then joins with it. Resolves when the join phase completes.
+       */
+      async function joinNew(
+        conn: KafkaConnection,
+        version: number,
+        groupId: string,
+        extra: JoinBody = {},
+      ) {
+        let memberId = '';
+        // Static members (group.instance.id) join at once.
+        if (version >= 4 && extra.groupInstanceId == null) {
+          const first = await conn.call(ApiKey.JoinGroup, version, joinBody(groupId, '', extra));
+          expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+          memberId = first.memberId;
+        }
+        return conn.call(ApiKey.JoinGroup, version, joinBody(groupId, memberId, extra));
+      }
+
+      /** A group with one member, through join and sync: Stable at generation 1. */
+      async function stableGroup(
+        conn: KafkaConnection,
+        groupId: string,
+        extra: JoinBody = {},
+      ): Promise<{ memberId: string; generationId: number }> {
+        const joined = await joinNew(conn, 5, groupId, extra);
+        expect(joined).toMatchObject({ errorCode: 0, generationId: 1, leader: joined.memberId });
+        const synced = await conn.call(ApiKey.SyncGroup, 3, {
+          groupId,
+          generationId: joined.generationId,
+          memberId: joined.memberId,
+          groupInstanceId: extra.groupInstanceId ?? null,
+          assignments: [{ memberId: joined.memberId, assignment: Buffer.from('assigned') }],
         });
-        if (v < 4) {
-          expect(body).toMatchObject({ errorCode: NA, nodeId: -1, host: '', port: -1 });
-        } else {
-          expect(body.coordinators.map((c) => [c.key, c.errorCode, c.nodeId])).toEqual([
-            ['g1', NA, -1],
-            ['g2', NA, -1],
-          ]);
+        expect(synced.errorCode).toBe(0);
+        return { memberId: joined.memberId, generationId: joined.generationId };
+      }
+
+      /** Whether a request parked in the broker has been answered yet. */
+      function track<T>(promise: Promise<T>): { promise: Promise<T>; answered: () => boolean } {
+        let answered = false;
+        void promise.then(
+          () => (answered = true),
+          () => (answered = true),
+        );
+        return { promise, answered: () => answered };
+      }
+
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+      /** The broker's log lines about one group, for the message of an assertion. */
+      function groupLog(groupId: string): string {
+        return (broker?.output() ?? '')
+          .split('\n')
+          .filter((line) => line.includes(`"group":"${groupId}"`))
+          .join('\n');
+      }
+
+      async function describeGroup(groupId: string) {
+        const described = await call(ApiKey.DescribeGroups, 5, { groups: [groupId] });
+        return described.groups[0];
+      }
+
+      async function waitForState(groupId: string, state: string): Promise<void> {
+        const deadline = Date.now() + 5_000;
+        while ((await describeGroup(groupId)).groupState !== state) {
+          if (Date.now() > deadline) throw new Error(`${groupId} never reached ${state}`);
+          await sleep(20);
         }
       }
-      for (let v = 0; v <= 9; v++) {
-        const join = await call(ApiKey.JoinGroup, v, {
-          groupId: 'g',
-          sessionTimeoutMs: 10_000,
-          rebalanceTimeoutMs: 10_000,
-          memberId: '',
-          protocolType: 'consumer',
-          protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
-        });
-        expect(join).toMatchObject({ errorCode: NA, generationId: -1, memberId: '', members: [] });
+
+      function commitBody(
+        groupId: string,
+        generationId: number,
+        memberId: string,
+        offsets: [topic: string, partition: number, offset: bigint, metadata?: string][],
+        extra: { groupInstanceId?: string | null; retentionTimeMs?: bigint } = {},
+      ): Encodable<RequestsByApiKey[typeof ApiKey.OffsetCommit]> {
+        const topics = [...new Set(offsets.map(([topic]) => topic))];
+        return {
+          groupId,
+          generationIdOrMemberEpoch: generationId,
+          memberId,
+          ...extra,
+          topics: topics.map((name) => ({
+            name,
+            partitions: offsets
+              .filter(([topic]) => topic === name)
+              .map(([, partitionIndex, committedOffset, committedMetadata]) => ({
+                partitionIndex,
+                committedOffset,
+                committedMetadata: committedMetadata ?? '',
+              })),
+          })),
+        };
       }
-      for (let v = 0; v <= 4; v++) {
-        expect((await call(ApiKey.Heartbeat, v, { groupId: 'g', memberId: 'm' })).errorCode).toBe(
-          NA,
+
+      /** [topic, partition, errorCode] of every partition of an OffsetCommit response. */
+      function commitErrors(
+        body: ResponsesByApiKey[typeof ApiKey.OffsetCommit],
+      ): [string, number, number][] {
+        return body.topics.flatMap((t) =>
+          t.partitions.map((p): [string, number, number] => [
+            t.name,
+            p.partitionIndex,
+            p.errorCode,
+          ]),
         );
       }
-      for (let v = 0; v <= 5; v++) {
-        const leave = await call(ApiKey.LeaveGroup, v, {
-          groupId: 'g',
-          memberId: v < 3 ? 'm' : '',
-          members: v >= 3 ? [{ memberId: 'm' }] : [],
+
+      /** The committed offsets of `groupId` (OffsetFetch at `version`): [topic, partition, offset]. */
+      async function fetchOffsets(
+        groupId: string,
+        topics: { name: string; partitionIndexes: number[] }[],
+        version = 7,
+      ): Promise<[string, number, bigint][]> {
+        if (version >= 8) {
+          const body = await call(ApiKey.OffsetFetch, version, { groups: [{ groupId, topics }] });
+          expect(body.groups.map((g) => [g.groupId, g.errorCode])).toEqual([[groupId, 0]]);
+          return body.groups[0].topics.flatMap((t) =>
+            t.partitions.map((p): [string, number, bigint] => {
+              expect(p.errorCode).toBe(0);
+              return [t.name, p.partitionIndex, p.committedOffset];
+            }),
+          );
+        }
+        const body = await call(ApiKey.OffsetFetch, version, { groupId, topics });
+        expect(body.errorCode).toBe(0);
+        return body.topics.flatMap((t) =>
+          t.partitions.map((p): [string, number, bigint] => {
+            expect(p.errorCode).toBe(0);
+            return [t.name, p.partitionIndex, p.committedOffset];
+          }),
+        );
+      }
+
+      beforeAll(async () => {
+        // As clients do first: the lookup creates __consumer_offsets, led by this broker.
+        const found = await call(ApiKey.FindCoordinator, 3, { key: 'any', keyType: 0 });
+        expect(found).toMatchObject({ errorCode: 0, nodeId: 1 });
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            { topic: TOPIC_A, numPartitions: 2 },
+            { topic: TOPIC_B, numPartitions: 1 },
+          ],
         });
-        expect(leave.errorCode).toBe(NA);
-        const sync = await call(ApiKey.SyncGroup, v, {
-          groupId: 'g',
-          memberId: 'm',
+      }, 30_000);
+
+      afterAll(() => {
+        for (const conn of connections) conn.close();
+      });
+
+      it('FindCoordinator v0-6: groups here, transactions unavailable, other key types invalid', async () => {
+        const NA = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        const here = { nodeId: 1, host: '127.0.0.1', port: node.port };
+        const nowhere = { nodeId: -1, host: '', port: -1 };
+        for (let v = 0; v <= 6; v++) {
+          const lookup = (keyType: number, keys: string[]) =>
+            call(ApiKey.FindCoordinator, v, {
+              key: v < 4 ? keys[0] : '',
+              keyType,
+              coordinatorKeys: v >= 4 ? keys : [],
+            });
+          const group = await lookup(0, ['g1', 'g2']);
+          if (v < 4) {
+            expect(group).toMatchObject({ errorCode: 0, ...here });
+          } else {
+            expect(group.coordinators).toEqual([
+              expect.objectContaining({ key: 'g1', errorCode: 0, ...here }),
+              expect.objectContaining({ key: 'g2', errorCode: 0, ...here }),
+            ]);
+          }
+          if (v === 0) continue; // v0 has no key type: always a group
+          const txn = await lookup(1, ['tx1', 'tx2']);
+          const other = await lookup(2, ['x']);
+          const unknownType = await lookup(99, ['y']);
+          if (v < 4) {
+            expect(txn).toMatchObject({ errorCode: NA, ...nowhere });
+            expect(other).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, ...nowhere });
+            expect(unknownType).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, ...nowhere });
+          } else {
+            expect(unknownType.coordinators).toEqual([
+              expect.objectContaining({
+                key: 'y',
+                errorCode: ErrorCode.INVALID_REQUEST,
+                ...nowhere,
+              }),
+            ]);
+            expect(txn.coordinators).toEqual([
+              expect.objectContaining({ key: 'tx1', errorCode: NA, ...nowhere }),
+              expect.objectContaining({ key: 'tx2', errorCode: NA, ...nowhere }),
+            ]);
+            expect(other.coordinators).toEqual([
+              expect.objectContaining({
+                key: 'x',
+                errorCode: ErrorCode.INVALID_REQUEST,
+                ...nowhere,
+              }),
+            ]);
+          }
+        }
+        await expectConnectionOpen();
+      });
+
+      it('JoinGroup v0-9 → SyncGroup → Heartbeat → OffsetCommit → OffsetFetch → LeaveGroup', async () => {
+        for (let v = 0; v <= 9; v++) {
+          const groupId = `life-v${v}`;
+          const syncVersion = Math.min(v, 5);
+          const heartbeatVersion = Math.min(v, 4);
+          const leaveVersion = Math.min(v, 5);
+          // v0 carries neither member nor generation: it is tried on its own below.
+          const commitVersion = Math.max(v, 1);
+          let memberId = '';
+          if (v >= 4) {
+            const first = await call(ApiKey.JoinGroup, v, joinBody(groupId, ''));
+            expect(first).toMatchObject({
+              errorCode: ErrorCode.MEMBER_ID_REQUIRED,
+              generationId: -1,
+              leader: '',
+              members: [],
+              protocolName: v >= 7 ? null : '',
+            });
+            expect(first.memberId).toMatch(new RegExp(`^admin-test-${UUID}$`));
+            memberId = first.memberId;
+          }
+          const joined = await call(ApiKey.JoinGroup, v, joinBody(groupId, memberId));
+          if (v < 4) expect(joined.memberId).toMatch(new RegExp(`^admin-test-${UUID}$`));
+          else expect(joined.memberId).toBe(memberId);
+          memberId = joined.memberId;
+          expect(joined).toMatchObject({
+            errorCode: 0,
+            generationId: 1,
+            leader: memberId,
+            protocolName: 'range',
+            protocolType: v >= 7 ? 'consumer' : null,
+            skipAssignment: false,
+            members: [{ memberId, groupInstanceId: null, metadata: SUBSCRIPTION_A }],
+          });
+
+          const assignment = Buffer.from(`assignment-${v}`);
+          const synced = await call(ApiKey.SyncGroup, syncVersion, {
+            groupId,
+            generationId: 1,
+            memberId,
+            protocolType: syncVersion >= 5 ? 'consumer' : null,
+            protocolName: syncVersion >= 5 ? 'range' : null,
+            assignments: [{ memberId, assignment }],
+          });
+          expect(synced).toMatchObject({
+            errorCode: 0,
+            assignment,
+            protocolType: syncVersion >= 5 ? 'consumer' : null,
+            protocolName: syncVersion >= 5 ? 'range' : null,
+          });
+
+          const beat = await call(ApiKey.Heartbeat, heartbeatVersion, {
+            groupId,
+            generationId: 1,
+            memberId,
+          });
+          expect(beat.errorCode).toBe(0);
+
+          const committed = await call(ApiKey.OffsetCommit, commitVersion, {
+            groupId,
+            generationIdOrMemberEpoch: 1,
+            memberId,
+            topics: [
+              {
+                name: TOPIC_A,
+                partitions: [
+                  {
+                    partitionIndex: 0,
+                    committedOffset: BigInt(100 + v),
+                    committedLeaderEpoch: 3,
+                    committedMetadata: `meta-${v}`,
+                  },
+                ],
+              },
+            ],
+          });
+          expect(commitErrors(committed)).toEqual([[TOPIC_A, 0, 0]]);
+
+          // The partition never committed is -1 with empty metadata; the leader epoch
+          // travels from OffsetCommit v6 and OffsetFetch v5.
+          const expected = [
+            { partitionIndex: 0, committedOffset: BigInt(100 + v), metadata: `meta-${v}` },
+            { partitionIndex: 1, committedOffset: -1n, metadata: '', committedLeaderEpoch: -1 },
+          ];
+          if (v >= 6) Object.assign(expected[0], { committedLeaderEpoch: 3 });
+          if (v >= 8) {
+            const fetched = await call(ApiKey.OffsetFetch, v, {
+              groups: [{ groupId, topics: [{ name: TOPIC_A, partitionIndexes: [0, 1] }] }],
+            });
+            expect(fetched.groups).toEqual([
+              {
+                groupId,
+                errorCode: 0,
+                topics: [
+                  {
+                    name: TOPIC_A,
+                    partitions: expected.map((p) =>
+                      expect.objectContaining({ ...p, errorCode: 0 }),
+                    ),
+                  },
+                ],
+              },
+            ]);
+          } else {
+            const fetched = await call(ApiKey.OffsetFetch, v, {
+              groupId,
+              topics: [{ name: TOPIC_A, partitionIndexes: [0, 1] }],
+            });
+            expect(fetched.errorCode).toBe(0);
+            expect(fetched.topics).toEqual([
+              {
+                name: TOPIC_A,
+                partitions: expected.map((p) => expect.objectContaining({ ...p, errorCode: 0 })),
+              },
+            ]);
+          }
+
+          const left = await call(
+            ApiKey.LeaveGroup,
+            leaveVersion,
+            leaveVersion < 3
+              ? { groupId, memberId }
+              : { groupId, members: [{ memberId, groupInstanceId: null }] },
+          );
+          expect(left.errorCode).toBe(0);
+          if (leaveVersion >= 3) {
+            expect(left.members).toEqual([{ memberId, groupInstanceId: null, errorCode: 0 }]);
+          }
+          // The last member left: the group is Empty with its offsets kept.
+          expect(await describeGroup(groupId)).toMatchObject({
+            errorCode: 0,
+            groupState: 'Empty',
+            protocolType: 'consumer',
+            members: [],
+          });
+          expect(await fetchOffsets(groupId, [{ name: TOPIC_A, partitionIndexes: [0] }])).toEqual([
+            [TOPIC_A, 0, BigInt(100 + v)],
+          ]);
+        }
+        await expectConnectionOpen();
+      });
+
+      it('unknown members and stale generations: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION', async () => {
+        const groupId = 'stale';
+        const { memberId } = await stableGroup(await connection('stale-member'), groupId);
+        const UNKNOWN = ErrorCode.UNKNOWN_MEMBER_ID;
+        const ILLEGAL = ErrorCode.ILLEGAL_GENERATION;
+        for (let v = 0; v <= 4; v++) {
+          const beat = (m: string, generationId: number, g = groupId) =>
+            call(ApiKey.Heartbeat, v, { groupId: g, generationId, memberId: m });
+          expect((await beat('nobody', 1)).errorCode).toBe(UNKNOWN);
+          expect((await beat(memberId, 0)).errorCode).toBe(ILLEGAL);
+          expect((await beat(memberId, 2)).errorCode).toBe(ILLEGAL);
+          expect((await beat(memberId, 1, 'no-such-group')).errorCode).toBe(UNKNOWN);
+          expect((await beat(memberId, 1)).errorCode).toBe(0);
+        }
+        for (let v = 0; v <= 5; v++) {
+          const sync = (m: string, generationId: number, g = groupId) =>
+            call(ApiKey.SyncGroup, v, { groupId: g, generationId, memberId: m, assignments: [] });
+          expect((await sync('nobody', 1)).errorCode).toBe(UNKNOWN);
+          expect((await sync(memberId, 2)).errorCode).toBe(ILLEGAL);
+          expect((await sync(memberId, 1, 'no-such-group')).errorCode).toBe(UNKNOWN);
+          // A Stable group hands the member its assignment again.
+          expect(await sync(memberId, 1)).toMatchObject({
+            errorCode: 0,
+            assignment: Buffer.from('assigned'),
+          });
+        }
+        const inconsistent = await call(ApiKey.SyncGroup, 5, {
+          groupId,
+          generationId: 1,
+          memberId,
+          protocolType: 'consumer',
+          protocolName: 'roundrobin',
           assignments: [],
         });
-        expect(sync.errorCode).toBe(NA);
-        const describe = await call(ApiKey.DescribeGroups, v, { groups: ['g1', 'g2'] });
-        expect(describe.groups.map((g) => [g.groupId, g.errorCode])).toEqual([
-          ['g1', NA],
-          ['g2', NA],
+        expect(inconsistent.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        for (let v = 1; v <= 9; v++) {
+          const commit = (m: string, generationId: number) =>
+            call(ApiKey.OffsetCommit, v, commitBody(groupId, generationId, m, [[TOPIC_A, 0, 5n]]));
+          expect(commitErrors(await commit('nobody', 1))).toEqual([[TOPIC_A, 0, UNKNOWN]]);
+          expect(commitErrors(await commit(memberId, 2))).toEqual([[TOPIC_A, 0, ILLEGAL]]);
+          // Without a member, a group with members takes no commits (Kafka: only Empty ones).
+          expect(commitErrors(await commit('', -1))).toEqual([[TOPIC_A, 0, UNKNOWN]]);
+          expect(commitErrors(await commit(memberId, 1))).toEqual([[TOPIC_A, 0, 0]]);
+        }
+        // v0 has no member id or generation: refused by a group with members.
+        const v0 = await call(
+          ApiKey.OffsetCommit,
+          0,
+          commitBody(groupId, -1, '', [[TOPIC_A, 0, 6n]]),
+        );
+        expect(commitErrors(v0)).toEqual([[TOPIC_A, 0, UNKNOWN]]);
+        // A member id the group never gave out cannot rejoin, nor create a group.
+        for (let v = 0; v <= 9; v++) {
+          const rejoin = await call(ApiKey.JoinGroup, v, joinBody(groupId, 'nobody'));
+          expect(rejoin).toMatchObject({ errorCode: UNKNOWN, memberId: 'nobody' });
+          const create = await call(ApiKey.JoinGroup, v, joinBody('never-created', 'nobody'));
+          expect(create).toMatchObject({ errorCode: UNKNOWN, memberId: 'nobody' });
+        }
+        expect(await describeGroup('never-created')).toMatchObject({ groupState: 'Dead' });
+        expect((await describeGroup(groupId)).groupState).toBe('Stable');
+        await expectConnectionOpen();
+      });
+
+      it('a pending member (MEMBER_ID_REQUIRED, not yet joined) may leave without a rebalance', async () => {
+        const groupId = 'pending-leave';
+        const holder = await connection('pending-holder');
+        const { memberId } = await stableGroup(holder, groupId);
+        // It has its id but has not joined with it: no member yet.
+        const pending = await call(ApiKey.JoinGroup, 4, joinBody(groupId, ''));
+        expect(pending.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+        const pendingBeat = await call(ApiKey.Heartbeat, 4, {
+          groupId,
+          generationId: 1,
+          memberId: pending.memberId,
+        });
+        expect(pendingBeat.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+        expect((await describeGroup(groupId)).groupState).toBe('Stable');
+
+        const left = await call(ApiKey.LeaveGroup, 4, {
+          groupId,
+          members: [{ memberId: pending.memberId }],
+        });
+        expect(left.members.map((m) => [m.memberId, m.errorCode])).toEqual([[pending.memberId, 0]]);
+        const rejoin = await call(ApiKey.JoinGroup, 4, joinBody(groupId, pending.memberId));
+        expect(rejoin.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+        // Kafka (GroupCoordinator.handleLeaveGroup → removePendingMemberAndUpdateGroup) only
+        // drops the pending id; the group was never told of it and stays Stable.
+        const beat = await holder.call(ApiKey.Heartbeat, 4, { groupId, generationId: 1, memberId });
+        expect(beat.errorCode, groupLog(groupId)).toBe(0);
+        expect((await describeGroup(groupId)).groupState).toBe('Stable');
+      });
+
+      it('JoinGroup v0-9: INVALID_GROUP_ID, INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL', async () => {
+        const groupId = 'join-checks';
+        const other = await connection('join-checks');
+        await stableGroup(other, groupId);
+        for (let v = 0; v <= 9; v++) {
+          const join = (g: string, extra: JoinBody = {}) =>
+            call(ApiKey.JoinGroup, v, joinBody(g, '', extra));
+          expect(await join('')).toMatchObject({
+            errorCode: ErrorCode.INVALID_GROUP_ID,
+            memberId: '',
+            generationId: -1,
+          });
+          // group.min.session.timeout.ms 6000, group.max.session.timeout.ms 1800000.
+          for (const sessionTimeoutMs of [5_999, 1_800_001]) {
+            expect(await join(`fresh-${v}`, { sessionTimeoutMs })).toMatchObject({
+              errorCode: ErrorCode.INVALID_SESSION_TIMEOUT,
+              memberId: '',
+            });
+          }
+          expect((await join(`fresh-${v}`, { sessionTimeoutMs: 6_000 })).errorCode).toBe(
+            v >= 4 ? ErrorCode.MEMBER_ID_REQUIRED : 0,
+          );
+          // Another protocol type than the group's, or no protocol in common with its members.
+          expect(await join(groupId, { protocolType: 'connect' })).toMatchObject({
+            errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+            memberId: '',
+          });
+          const roundRobin = [{ name: 'roundrobin', metadata: SUBSCRIPTION_A }];
+          expect((await join(groupId, { protocols: roundRobin })).errorCode).toBe(
+            ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+          );
+          // A new group needs a protocol type and at least one protocol.
+          expect((await join(`fresh-${v}-x`, { protocols: [] })).errorCode).toBe(
+            ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+          );
+          expect((await join(`fresh-${v}-y`, { protocolType: '' })).errorCode).toBe(
+            ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+          );
+        }
+        // The empty group id is refused by the membership APIs too.
+        for (let v = 0; v <= 4; v++) {
+          const beat = await call(ApiKey.Heartbeat, v, {
+            groupId: '',
+            generationId: 1,
+            memberId: 'm',
+          });
+          expect(beat.errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+        }
+        for (let v = 0; v <= 5; v++) {
+          const sync = await call(ApiKey.SyncGroup, v, {
+            groupId: '',
+            memberId: 'm',
+            assignments: [],
+          });
+          expect(sync.errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+          const leave = await call(
+            ApiKey.LeaveGroup,
+            v,
+            v < 3 ? { groupId: '', memberId: 'm' } : { groupId: '', members: [{ memberId: 'm' }] },
+          );
+          expect(leave.errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+        }
+        expect((await describeGroup(groupId)).members).toHaveLength(1);
+        await expectConnectionOpen();
+      });
+
+      it('a second member joins: REBALANCE_IN_PROGRESS on heartbeat and on commit while CompletingRebalance', async () => {
+        const groupId = 'rebalance';
+        const a = await connection('member-a');
+        const b = await connection('member-b');
+        const first = await stableGroup(a, groupId);
+        const REBALANCING = ErrorCode.REBALANCE_IN_PROGRESS;
+
+        const bId = await b.call(ApiKey.JoinGroup, 5, joinBody(groupId, ''));
+        expect(bId.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+        // B's join parks until A rejoins (or the rebalance timeout).
+        const bJoin = track(b.call(ApiKey.JoinGroup, 5, joinBody(groupId, bId.memberId)));
+        await waitForState(groupId, 'PreparingRebalance');
+
+        const beat = await a.call(ApiKey.Heartbeat, 4, {
+          groupId,
+          generationId: 1,
+          memberId: first.memberId,
+        });
+        expect(beat.errorCode).toBe(REBALANCING);
+        // Commits of the current generation are still taken while the group prepares.
+        const early = await a.call(
+          ApiKey.OffsetCommit,
+          9,
+          commitBody(groupId, 1, first.memberId, [[TOPIC_A, 0, 10n]]),
+        );
+        expect(commitErrors(early)).toEqual([[TOPIC_A, 0, 0]]);
+        expect(bJoin.answered()).toBe(false);
+        const earlySync = await a.call(ApiKey.SyncGroup, 3, {
+          groupId,
+          generationId: 1,
+          memberId: first.memberId,
+          assignments: [],
+        });
+        expect(earlySync.errorCode).toBe(REBALANCING);
+
+        const aJoin = await a.call(ApiKey.JoinGroup, 5, joinBody(groupId, first.memberId));
+        const bJoined = await bJoin.promise;
+        expect(aJoin).toMatchObject({ errorCode: 0, generationId: 2, leader: first.memberId });
+        expect(aJoin.members.map((m) => m.memberId).sort()).toEqual(
+          [first.memberId, bId.memberId].sort(),
+        );
+        expect(aJoin.members.every((m) => m.metadata.equals(SUBSCRIPTION_A))).toBe(true);
+        expect(bJoined).toMatchObject({
+          errorCode: 0,
+          generationId: 2,
+          leader: first.memberId,
+          memberId: bId.memberId,
+          members: [],
+        });
+        expect((await describeGroup(groupId)).groupState).toBe('CompletingRebalance');
+
+        // CompletingRebalance: the generation is known but not yet the assignment.
+        const completing = await a.call(
+          ApiKey.OffsetCommit,
+          8,
+          commitBody(groupId, 2, first.memberId, [[TOPIC_A, 0, 11n]]),
+        );
+        expect(commitErrors(completing)).toEqual([[TOPIC_A, 0, REBALANCING]]);
+        const stale = await a.call(
+          ApiKey.OffsetCommit,
+          8,
+          commitBody(groupId, 1, first.memberId, [[TOPIC_A, 0, 11n]]),
+        );
+        expect(commitErrors(stale)).toEqual([[TOPIC_A, 0, ErrorCode.ILLEGAL_GENERATION]]);
+        for (const [memberId, conn] of [
+          [first.memberId, a],
+          [bId.memberId, b],
+        ] as const) {
+          const ok = await conn.call(ApiKey.Heartbeat, 3, { groupId, generationId: 2, memberId });
+          expect(ok.errorCode).toBe(0);
+        }
+
+        // The follower's SyncGroup parks until the leader's brings the assignment.
+        const bSync = track(
+          b.call(ApiKey.SyncGroup, 5, {
+            groupId,
+            generationId: 2,
+            memberId: bId.memberId,
+            protocolType: 'consumer',
+            protocolName: 'range',
+            assignments: [],
+          }),
+        );
+        await sleep(100);
+        expect(bSync.answered()).toBe(false);
+        const aSync = await a.call(ApiKey.SyncGroup, 5, {
+          groupId,
+          generationId: 2,
+          memberId: first.memberId,
+          protocolType: 'consumer',
+          protocolName: 'range',
+          assignments: [
+            { memberId: first.memberId, assignment: Buffer.from('for-a') },
+            { memberId: bId.memberId, assignment: Buffer.from('for-b') },
+          ],
+        });
+        expect(aSync).toMatchObject({ errorCode: 0, assignment: Buffer.from('for-a') });
+        expect(await bSync.promise).toMatchObject({
+          errorCode: 0,
+          assignment: Buffer.from('for-b'),
+        });
+
+        const stable = await a.call(
+          ApiKey.OffsetCommit,
+          8,
+          commitBody(groupId, 2, first.memberId, [[TOPIC_A, 0, 12n]]),
+        );
+        expect(commitErrors(stable)).toEqual([[TOPIC_A, 0, 0]]);
+        const described = await describeGroup(groupId);
+        expect(described).toMatchObject({
+          errorCode: 0,
+          groupState: 'Stable',
+          protocolType: 'consumer',
+          protocolData: 'range',
+        });
+        expect(
+          described.members
+            .map((m) => [m.memberId, m.clientId, m.clientHost, m.memberAssignment.toString()])
+            .sort(),
+        ).toEqual(
+          [
+            [first.memberId, 'member-a', '/127.0.0.1', 'for-a'],
+            [bId.memberId, 'member-b', '/127.0.0.1', 'for-b'],
+          ].sort(),
+        );
+
+        const left = await call(ApiKey.LeaveGroup, 5, {
+          groupId,
+          members: [
+            { memberId: first.memberId, groupInstanceId: null },
+            { memberId: bId.memberId, groupInstanceId: null, reason: 'test over' },
+            { memberId: 'nobody', groupInstanceId: null },
+          ],
+        });
+        expect(left).toMatchObject({ errorCode: 0 });
+        expect(left.members.map((m) => [m.memberId, m.errorCode])).toEqual([
+          [first.memberId, 0],
+          [bId.memberId, 0],
+          ['nobody', ErrorCode.UNKNOWN_MEMBER_ID],
         ]);
-        const list = await call(ApiKey.ListGroups, v, {});
-        expect(list).toMatchObject({ errorCode: 0, groups: [] });
-      }
-      for (let v = 0; v <= 9; v++) {
-        const commit = await call(ApiKey.OffsetCommit, v, {
-          groupId: 'g',
+        expect((await describeGroup(groupId)).groupState).toBe('Empty');
+        expect(await fetchOffsets(groupId, [{ name: TOPIC_A, partitionIndexes: [0] }])).toEqual([
+          [TOPIC_A, 0, 12n],
+        ]);
+      });
+
+      it('a member that joins but never sends SyncGroup is removed after the rebalance timeout', async () => {
+        const groupId = 'never-syncs';
+        const fast = { rebalanceTimeoutMs: 1_500 };
+        const leader = await connection('syncing-leader');
+        const idle = await connection('never-syncs');
+        const first = await stableGroup(leader, groupId, fast);
+        const joining = idle.call(ApiKey.JoinGroup, 3, joinBody(groupId, '', fast));
+        await waitForState(groupId, 'PreparingRebalance');
+        const rejoined = await leader.call(
+          ApiKey.JoinGroup,
+          3,
+          joinBody(groupId, first.memberId, fast),
+        );
+        const joined = await joining;
+        expect([rejoined.errorCode, joined.errorCode, rejoined.generationId]).toEqual([0, 0, 2]);
+        const synced = await leader.call(ApiKey.SyncGroup, 3, {
+          groupId,
+          generationId: 2,
+          memberId: first.memberId,
+          assignments: [],
+        });
+        expect(synced.errorCode).toBe(0);
+        expect((await describeGroup(groupId)).members).toHaveLength(2);
+        // The other member never syncs: once the rebalance timeout passed it is dropped and
+        // the group rebalances without it.
+        await waitForState(groupId, 'PreparingRebalance');
+        expect((await describeGroup(groupId)).members.map((m) => m.memberId)).toEqual([
+          first.memberId,
+        ]);
+        const beat = await idle.call(ApiKey.Heartbeat, 4, {
+          groupId,
+          generationId: 2,
+          memberId: joined.memberId,
+        });
+        expect(beat.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+        const alone = await leader.call(
+          ApiKey.JoinGroup,
+          3,
+          joinBody(groupId, first.memberId, fast),
+        );
+        expect(alone).toMatchObject({ errorCode: 0, generationId: 3, leader: first.memberId });
+        expect(alone.members.map((m) => m.memberId)).toEqual([first.memberId]);
+      });
+
+      it('a static member that does not rejoin in time stays in the group (only dynamic ones are dropped)', async () => {
+        const groupId = 'static-slow';
+        const fast = { rebalanceTimeoutMs: 2_000 };
+        const staticConn = await connection('static-slow');
+        const dynamicConn = await connection('dynamic-fast');
+        const groupInstanceId = 'slow-instance';
+        const stat = await stableGroup(staticConn, groupId, { ...fast, groupInstanceId });
+        // A dynamic member joins; the static one does not rejoin within the rebalance timeout.
+        const joined = await joinNew(dynamicConn, 5, groupId, fast);
+        expect(joined).toMatchObject({ errorCode: 0, generationId: 2, leader: joined.memberId });
+        // Kafka's onCompleteJoin (GroupMetadataManager.completeClassicGroupJoin) removes only
+        // notYetRejoinedDynamicMembers: the static member stays, its metadata goes to the new
+        // leader, and its heartbeat of the old generation is ILLEGAL_GENERATION; it is
+        // dropped only if it then misses SyncGroup (pending sync) or its session.
+        const log = groupLog(groupId);
+        expect(joined.members.map((m) => [m.memberId, m.groupInstanceId]).sort(), log).toEqual(
+          [
+            [joined.memberId, null],
+            [stat.memberId, groupInstanceId],
+          ].sort(),
+        );
+        const beat = await staticConn.call(ApiKey.Heartbeat, 4, {
+          groupId,
+          generationId: 1,
+          memberId: stat.memberId,
+          groupInstanceId,
+        });
+        expect(beat.errorCode, log).toBe(ErrorCode.ILLEGAL_GENERATION);
+      }, 15_000);
+
+      it('group.max.size 2: a third member gets GROUP_MAX_SIZE_REACHED', async () => {
+        const groupId = 'max-size';
+        const a = await connection('max-a');
+        const b = await connection('max-b');
+        const first = await stableGroup(a, groupId);
+        // v3: no MEMBER_ID_REQUIRED round; B's join parks until A rejoins.
+        const bJoin = b.call(ApiKey.JoinGroup, 3, joinBody(groupId, ''));
+        await waitForState(groupId, 'PreparingRebalance');
+        const aJoin = await a.call(ApiKey.JoinGroup, 3, joinBody(groupId, first.memberId));
+        const bJoined = await bJoin;
+        expect([aJoin.errorCode, bJoined.errorCode, aJoin.generationId]).toEqual([0, 0, 2]);
+
+        for (let v = 0; v <= 9; v++) {
+          const third = await call(ApiKey.JoinGroup, v, joinBody(groupId, ''));
+          expect(third).toMatchObject({
+            errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED,
+            memberId: '',
+          });
+        }
+        const bSync = b.call(ApiKey.SyncGroup, 2, {
+          groupId,
+          generationId: 2,
+          memberId: bJoined.memberId,
+          assignments: [],
+        });
+        const aSync = await a.call(ApiKey.SyncGroup, 2, {
+          groupId,
+          generationId: 2,
+          memberId: first.memberId,
+          assignments: [],
+        });
+        expect([aSync.errorCode, (await bSync).errorCode]).toEqual([0, 0]);
+        expect((await describeGroup(groupId)).groupState).toBe('Stable');
+        const third = await call(ApiKey.JoinGroup, 5, joinBody(groupId, ''));
+        expect(third.errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
+        const described = await describeGroup(groupId);
+        expect([described.groupState, described.members.length]).toEqual(['Stable', 2]);
+      });
+
+      it('static membership v5-9: the same group.instance.id replaces the member; the old id is FENCED_INSTANCE_ID', async () => {
+        const FENCED = ErrorCode.FENCED_INSTANCE_ID;
+        for (let v = 5; v <= 9; v++) {
+          const groupId = `static-v${v}`;
+          const groupInstanceId = `instance-${v}`;
+          const instance = { groupInstanceId };
+          // Static members join at once, without MEMBER_ID_REQUIRED.
+          const first = await call(ApiKey.JoinGroup, v, joinBody(groupId, '', instance));
+          expect(first).toMatchObject({
+            errorCode: 0,
+            generationId: 1,
+            leader: first.memberId,
+            members: [{ memberId: first.memberId, groupInstanceId, metadata: SUBSCRIPTION_A }],
+          });
+          expect(first.memberId).toMatch(new RegExp(`^${groupInstanceId}-${UUID}$`));
+          const assignment = Buffer.from(`static-${v}`);
+          const synced = await call(ApiKey.SyncGroup, Math.min(v, 5), {
+            groupId,
+            generationId: 1,
+            memberId: first.memberId,
+            groupInstanceId,
+            assignments: [{ memberId: first.memberId, assignment }],
+          });
+          expect(synced).toMatchObject({ errorCode: 0, assignment });
+
+          // The instance restarts: a new member id, the same generation, no rebalance.
+          const second = await call(ApiKey.JoinGroup, v, joinBody(groupId, '', instance));
+          expect(second).toMatchObject({ errorCode: 0, generationId: 1, protocolName: 'range' });
+          expect(second.memberId).toMatch(new RegExp(`^${groupInstanceId}-${UUID}$`));
+          expect(second.memberId).not.toBe(first.memberId);
+          if (v >= 9) {
+            // KIP-814: the rejoining leader is told it is the leader but may skip assigning.
+            expect(second).toMatchObject({
+              leader: second.memberId,
+              skipAssignment: true,
+              members: [{ memberId: second.memberId, groupInstanceId, metadata: SUBSCRIPTION_A }],
+            });
+          } else {
+            // The old leader id: the new incarnation must not think it has to assign.
+            expect(second).toMatchObject({
+              leader: first.memberId,
+              skipAssignment: false,
+              members: [],
+            });
+          }
+          expect((await describeGroup(groupId)).groupState).toBe('Stable');
+
+          for (let hv = 3; hv <= 4; hv++) {
+            const fenced = await call(ApiKey.Heartbeat, hv, {
+              groupId,
+              generationId: 1,
+              memberId: first.memberId,
+              groupInstanceId,
+            });
+            expect(fenced.errorCode).toBe(FENCED);
+          }
+          const unknown = await call(ApiKey.Heartbeat, 2, {
+            groupId,
+            generationId: 1,
+            memberId: first.memberId,
+          });
+          expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+          const fencedSync = await call(ApiKey.SyncGroup, Math.min(v, 5), {
+            groupId,
+            generationId: 1,
+            memberId: first.memberId,
+            groupInstanceId,
+            assignments: [],
+          });
+          expect(fencedSync.errorCode).toBe(FENCED);
+          const fencedCommit = await call(
+            ApiKey.OffsetCommit,
+            Math.max(v, 7),
+            commitBody(groupId, 1, first.memberId, [[TOPIC_A, 0, 1n]], instance),
+          );
+          expect(commitErrors(fencedCommit)).toEqual([[TOPIC_A, 0, FENCED]]);
+          const fencedLeave = await call(ApiKey.LeaveGroup, Math.min(v, 5), {
+            groupId,
+            members: [{ memberId: first.memberId, groupInstanceId }],
+          });
+          expect(fencedLeave.members.map((m) => m.errorCode)).toEqual([FENCED]);
+          const fencedJoin = await call(
+            ApiKey.JoinGroup,
+            v,
+            joinBody(groupId, first.memberId, instance),
+          );
+          expect(fencedJoin).toMatchObject({ errorCode: FENCED, memberId: first.memberId });
+
+          // The new incarnation carries on in generation 1 with the assignment it had.
+          const beat = await call(ApiKey.Heartbeat, 4, {
+            groupId,
+            generationId: 1,
+            memberId: second.memberId,
+            groupInstanceId,
+          });
+          expect(beat.errorCode).toBe(0);
+          const resynced = await call(ApiKey.SyncGroup, Math.min(v, 5), {
+            groupId,
+            generationId: 1,
+            memberId: second.memberId,
+            groupInstanceId,
+            assignments: [],
+          });
+          expect(resynced).toMatchObject({ errorCode: 0, assignment });
+          const commit = await call(
+            ApiKey.OffsetCommit,
+            Math.max(v, 7),
+            commitBody(groupId, 1, second.memberId, [[TOPIC_A, 1, 9n]], instance),
+          );
+          expect(commitErrors(commit)).toEqual([[TOPIC_A, 1, 0]]);
+          const described = await describeGroup(groupId);
+          expect(described.members.map((m) => [m.memberId, m.groupInstanceId])).toEqual([
+            [second.memberId, groupInstanceId],
+          ]);
+
+          // An administrator removes the static member by its instance id alone.
+          const removed = await call(ApiKey.LeaveGroup, Math.min(v, 5), {
+            groupId,
+            members: [{ memberId: '', groupInstanceId }],
+          });
+          expect(removed.errorCode).toBe(0);
+          expect(removed.members.map((m) => m.errorCode)).toEqual([0]);
+          expect((await describeGroup(groupId)).groupState).toBe('Empty');
+        }
+        await expectConnectionOpen();
+      });
+
+      it('a member that stops heartbeating is removed after its session timeout; the rest rebalance', async () => {
+        const groupId = 'session-expiry';
+        const live = await connection('live');
+        const silent = await connection('silent');
+        const session = { sessionTimeoutMs: 6_000 };
+        const first = await stableGroup(live, groupId, session);
+        const joining = silent.call(ApiKey.JoinGroup, 3, joinBody(groupId, '', session));
+        await waitForState(groupId, 'PreparingRebalance');
+        const rejoined = await live.call(
+          ApiKey.JoinGroup,
+          3,
+          joinBody(groupId, first.memberId, session),
+        );
+        const joined = await joining;
+        expect([rejoined.errorCode, joined.errorCode, joined.generationId]).toEqual([0, 0, 2]);
+        const silentSync = silent.call(ApiKey.SyncGroup, 3, {
+          groupId,
+          generationId: 2,
+          memberId: joined.memberId,
+          assignments: [],
+        });
+        const liveSync = await live.call(ApiKey.SyncGroup, 3, {
+          groupId,
+          generationId: 2,
+          memberId: first.memberId,
+          assignments: [],
+        });
+        expect([liveSync.errorCode, (await silentSync).errorCode]).toEqual([0, 0]);
+        const synced = Date.now();
+
+        // The live member heartbeats every 500 ms until it hears of the rebalance.
+        let beat = 0;
+        while (beat === 0 && Date.now() - synced < 12_000) {
+          await sleep(500);
+          beat = (
+            await live.call(ApiKey.Heartbeat, 4, {
+              groupId,
+              generationId: 2,
+              memberId: first.memberId,
+            })
+          ).errorCode;
+        }
+        expect(beat).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+        expect(Date.now() - synced).toBeGreaterThanOrEqual(5_500);
+        expect((await describeGroup(groupId)).members.map((m) => m.memberId)).toEqual([
+          first.memberId,
+        ]);
+        const alone = await live.call(
+          ApiKey.JoinGroup,
+          3,
+          joinBody(groupId, first.memberId, session),
+        );
+        expect(alone).toMatchObject({
+          errorCode: 0,
+          generationId: 3,
+          leader: first.memberId,
+          members: [expect.objectContaining({ memberId: first.memberId })],
+        });
+        const expired = await silent.call(ApiKey.Heartbeat, 4, {
+          groupId,
+          generationId: 2,
+          memberId: joined.memberId,
+        });
+        expect(expired.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+      }, 30_000);
+
+      it('OffsetCommit: unknown groups, simple consumers, unknown topics, metadata size', async () => {
+        // A generation for a group that does not exist: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9.
+        for (let v = 1; v <= 9; v++) {
+          const groupId = `no-group-v${v}`;
+          const body = await call(
+            ApiKey.OffsetCommit,
+            v,
+            commitBody(groupId, 1, 'm', [[TOPIC_A, 0, 1n]]),
+          );
+          expect(commitErrors(body)).toEqual([
+            [TOPIC_A, 0, v >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION],
+          ]);
+          expect((await describeGroup(groupId)).groupState).toBe('Dead');
+        }
+        // Generation -1 and no member: a simple consumer's group is created on the fly.
+        for (let v = 0; v <= 9; v++) {
+          const groupId = `simple-v${v}`;
+          const body = await call(
+            ApiKey.OffsetCommit,
+            v,
+            commitBody(groupId, -1, '', [
+              [TOPIC_A, 0, BigInt(40 + v), 'simple'],
+              [TOPIC_B, 0, BigInt(50 + v)],
+            ]),
+          );
+          expect(commitErrors(body)).toEqual([
+            [TOPIC_A, 0, 0],
+            [TOPIC_B, 0, 0],
+          ]);
+          expect(
+            await fetchOffsets(
+              groupId,
+              [
+                { name: TOPIC_A, partitionIndexes: [0, 1] },
+                { name: TOPIC_B, partitionIndexes: [0] },
+              ],
+              v,
+            ),
+          ).toEqual([
+            [TOPIC_A, 0, BigInt(40 + v)],
+            [TOPIC_A, 1, -1n],
+            [TOPIC_B, 0, BigInt(50 + v)],
+          ]);
+          expect(await describeGroup(groupId)).toMatchObject({
+            errorCode: 0,
+            groupState: 'Empty',
+            protocolType: '',
+          });
+          if (v >= 2 && v < 8) {
+            // No topics: every partition the group committed.
+            const all = await call(ApiKey.OffsetFetch, v, { groupId, topics: null });
+            expect(
+              all.topics
+                .flatMap((t) =>
+                  t.partitions.map((p) => [t.name, p.partitionIndex, p.committedOffset]),
+                )
+                .sort(),
+            ).toEqual([
+              [TOPIC_A, 0, BigInt(40 + v)],
+              [TOPIC_B, 0, BigInt(50 + v)],
+            ]);
+          }
+        }
+        for (let v = 8; v <= 9; v++) {
+          const several = await call(ApiKey.OffsetFetch, v, {
+            groups: [
+              { groupId: 'simple-v3', topics: null },
+              { groupId: 'simple-v4', topics: [{ name: TOPIC_B, partitionIndexes: [0] }] },
+              { groupId: 'no-such-group', topics: null },
+            ],
+          });
+          expect(
+            several.groups.map((g) => [
+              g.groupId,
+              g.errorCode,
+              g.topics
+                .flatMap((t) =>
+                  t.partitions.map((p) => [t.name, p.partitionIndex, p.committedOffset]),
+                )
+                .sort(),
+            ]),
+          ).toEqual([
+            [
+              'simple-v3',
+              0,
+              [
+                [TOPIC_A, 0, 43n],
+                [TOPIC_B, 0, 53n],
+              ],
+            ],
+            ['simple-v4', 0, [[TOPIC_B, 0, 54n]]],
+            ['no-such-group', 0, []],
+          ]);
+        }
+        // Per partition: unknown topics and partitions, metadata over offset.metadata.max.bytes.
+        const limits = await call(
+          ApiKey.OffsetCommit,
+          8,
+          commitBody('simple-limits', -1, '', [
+            [TOPIC_A, 0, 7n, 'x'.repeat(4096)],
+            [TOPIC_A, 1, 8n, 'x'.repeat(4097)],
+            ['no-such-topic', 0, 1n],
+            [TOPIC_B, 5, 1n],
+          ]),
+        );
+        expect(commitErrors(limits)).toEqual([
+          [TOPIC_A, 0, 0],
+          [TOPIC_A, 1, ErrorCode.OFFSET_METADATA_TOO_LARGE],
+          ['no-such-topic', 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+          [TOPIC_B, 5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        ]);
+        const fetched = await call(ApiKey.OffsetFetch, 7, {
+          groupId: 'simple-limits',
+          topics: [{ name: TOPIC_A, partitionIndexes: [0, 1] }],
+        });
+        expect(fetched.topics[0].partitions).toEqual([
+          expect.objectContaining({
+            partitionIndex: 0,
+            committedOffset: 7n,
+            metadata: 'x'.repeat(4096),
+          }),
+          expect.objectContaining({ partitionIndex: 1, committedOffset: -1n, metadata: '' }),
+        ]);
+        // A null metadata is stored as empty.
+        const nullMetadata = await call(ApiKey.OffsetCommit, 2, {
+          groupId: 'simple-limits',
           topics: [
             {
-              name: 't',
-              partitions: [{ partitionIndex: 0, committedOffset: 5n }, { partitionIndex: 3 }],
+              name: TOPIC_A,
+              partitions: [{ partitionIndex: 1, committedOffset: 3n, committedMetadata: null }],
             },
           ],
         });
-        expect(commit.topics).toEqual([
-          {
-            name: 't',
-            partitions: [
-              { partitionIndex: 0, errorCode: NA },
-              { partitionIndex: 3, errorCode: NA },
-            ],
-          },
-        ]);
-        const fetch = await call(
-          ApiKey.OffsetFetch,
-          v,
-          v < 8
-            ? { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }] }
-            : {
-                groups: [
-                  { groupId: 'g1', topics: null },
-                  { groupId: 'g2', topics: null },
-                ],
-              },
+        expect(commitErrors(nullMetadata)).toEqual([[TOPIC_A, 1, 0]]);
+        await expectConnectionOpen();
+      });
+
+      it('OffsetCommit: offset.metadata.max.bytes counts characters as Kafka does', async () => {
+        // Kafka's OffsetMetadataManager.isMetadataInvalid: metadata.length() > offsetMetadataMaxSize,
+        // i.e. UTF-16 chars of the Java String, not encoded bytes: 4096 'é' (8192 UTF-8
+        // bytes) are accepted by Kafka.
+        const body = await call(
+          ApiKey.OffsetCommit,
+          8,
+          commitBody('metadata-chars', -1, '', [[TOPIC_A, 0, 1n, 'é'.repeat(4096)]]),
         );
-        if (v < 8) {
-          expect(fetch.errorCode).toBe(v >= 2 ? NA : 0);
-          expect(
-            fetch.topics[0].partitions.map((p) => [
-              p.partitionIndex,
-              p.errorCode,
-              p.committedOffset,
-            ]),
-          ).toEqual([
-            [0, NA, -1n],
-            [1, NA, -1n],
+        expect(commitErrors(body)).toEqual([[TOPIC_A, 0, 0]]);
+      });
+
+      it('DescribeGroups v0-5, ListGroups v0-5 (state and type filters), DeleteGroups v0-2', async () => {
+        const holder = await connection('list-holder');
+        const stable = await stableGroup(holder, 'list-stable');
+        const simple = await call(
+          ApiKey.OffsetCommit,
+          2,
+          commitBody('list-empty', -1, '', [[TOPIC_A, 0, 1n]]),
+        );
+        expect(commitErrors(simple)).toEqual([[TOPIC_A, 0, 0]]);
+
+        for (let v = 0; v <= 5; v++) {
+          const described = await call(ApiKey.DescribeGroups, v, {
+            groups: ['list-stable', 'list-empty', 'no-such-group'],
+            includeAuthorizedOperations: v >= 3,
+          });
+          const [s, e, unknown] = described.groups;
+          // READ, DELETE and DESCRIBE when asked (v3+, no authorizer); else Kafka's "omitted".
+          expect(described.groups.map((g) => g.authorizedOperations)).toEqual(
+            Array(3).fill(v >= 3 ? (1 << 3) | (1 << 6) | (1 << 8) : -2147483648),
+          );
+          expect(s).toMatchObject({
+            errorCode: 0,
+            groupId: 'list-stable',
+            groupState: 'Stable',
+            protocolType: 'consumer',
+            protocolData: 'range',
+          });
+          expect(s.members).toEqual([
+            {
+              memberId: stable.memberId,
+              groupInstanceId: null,
+              clientId: 'list-holder',
+              clientHost: '/127.0.0.1',
+              memberMetadata: SUBSCRIPTION_A,
+              memberAssignment: Buffer.from('assigned'),
+            },
           ]);
-        } else {
-          expect(fetch.groups.map((g) => [g.groupId, g.errorCode])).toEqual([
-            ['g1', NA],
-            ['g2', NA],
+          expect(e).toMatchObject({
+            errorCode: 0,
+            groupId: 'list-empty',
+            groupState: 'Empty',
+            protocolType: '',
+            members: [],
+          });
+          expect(unknown).toMatchObject({
+            errorCode: 0,
+            groupId: 'no-such-group',
+            groupState: 'Dead',
+            protocolType: '',
+            protocolData: '',
+            members: [],
+          });
+        }
+
+        for (let v = 0; v <= 5; v++) {
+          const listed = await call(ApiKey.ListGroups, v, {});
+          expect(listed.errorCode).toBe(0);
+          const byId = new Map(listed.groups.map((g) => [g.groupId, g]));
+          expect(byId.get('list-stable')).toMatchObject({ protocolType: 'consumer' });
+          expect(byId.get('list-empty')).toMatchObject({ protocolType: '' });
+          expect(byId.has('no-such-group')).toBe(false);
+          if (v >= 4) {
+            expect(byId.get('list-stable')?.groupState).toBe('Stable');
+            expect(byId.get('list-empty')?.groupState).toBe('Empty');
+          }
+          if (v >= 5) expect(byId.get('list-stable')?.groupType).toBe('classic');
+        }
+        const onlyStable = await call(ApiKey.ListGroups, 4, { statesFilter: ['Stable'] });
+        const stableIds = onlyStable.groups.map((g) => g.groupId);
+        expect(stableIds).toContain('list-stable');
+        expect(stableIds).not.toContain('list-empty');
+        expect(onlyStable.groups.every((g) => g.groupState === 'Stable')).toBe(true);
+        const onlyEmpty = await call(ApiKey.ListGroups, 4, { statesFilter: ['Empty'] });
+        expect(onlyEmpty.groups.map((g) => g.groupId)).toContain('list-empty');
+        expect(onlyEmpty.groups.map((g) => g.groupId)).not.toContain('list-stable');
+        const classic = await call(ApiKey.ListGroups, 5, {
+          statesFilter: ['Stable'],
+          typesFilter: ['classic'],
+        });
+        expect(classic.groups).toContainEqual({
+          groupId: 'list-stable',
+          protocolType: 'consumer',
+          groupState: 'Stable',
+          groupType: 'classic',
+        });
+        expect(classic.groups.map((g) => g.groupId)).not.toContain('list-empty');
+        const consumerType = await call(ApiKey.ListGroups, 5, { typesFilter: ['consumer'] });
+        expect(consumerType).toMatchObject({ errorCode: 0, groups: [] });
+
+        for (let v = 0; v <= 2; v++) {
+          const emptyGroup = `delete-me-v${v}`;
+          expect(
+            commitErrors(
+              await call(
+                ApiKey.OffsetCommit,
+                2,
+                commitBody(emptyGroup, -1, '', [[TOPIC_A, 0, 1n]]),
+              ),
+            ),
+          ).toEqual([[TOPIC_A, 0, 0]]);
+          const deleted = await call(ApiKey.DeleteGroups, v, {
+            groupsNames: ['list-stable', 'no-such-group', emptyGroup],
+          });
+          expect(deleted.results).toEqual([
+            { groupId: 'list-stable', errorCode: ErrorCode.NON_EMPTY_GROUP },
+            { groupId: 'no-such-group', errorCode: ErrorCode.GROUP_ID_NOT_FOUND },
+            { groupId: emptyGroup, errorCode: 0 },
+          ]);
+          // Gone with its offsets.
+          expect((await describeGroup(emptyGroup)).groupState).toBe('Dead');
+          expect(
+            await fetchOffsets(emptyGroup, [{ name: TOPIC_A, partitionIndexes: [0] }]),
+          ).toEqual([[TOPIC_A, 0, -1n]]);
+          const again = await call(ApiKey.DeleteGroups, v, { groupsNames: [emptyGroup] });
+          expect(again.results).toEqual([
+            { groupId: emptyGroup, errorCode: ErrorCode.GROUP_ID_NOT_FOUND },
           ]);
         }
-      }
-      for (let v = 0; v <= 2; v++) {
-        const deleted = await call(ApiKey.DeleteGroups, v, { groupsNames: ['a', 'b'] });
-        expect(deleted.results).toEqual([
-          { groupId: 'a', errorCode: NA },
-          { groupId: 'b', errorCode: NA },
-        ]);
-      }
-      const offsetDelete = await call(ApiKey.OffsetDelete, 0, {
-        groupId: 'g',
-        topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }],
+        const listed = await call(ApiKey.ListGroups, 3, {});
+        expect(listed.groups.map((g) => g.groupId)).not.toContain('delete-me-v0');
+        expect((await describeGroup('list-stable')).groupState).toBe('Stable');
+        await expectConnectionOpen();
       });
-      expect(offsetDelete.errorCode).toBe(NA);
-      await expectConnectionOpen();
+
+      it('OffsetDelete v0: GROUP_SUBSCRIBED_TO_TOPIC for subscribed topics of an active consumer group', async () => {
+        const groupId = 'offset-delete';
+        const holder = await connection('offset-delete');
+        const { memberId } = await stableGroup(holder, groupId);
+        const committed = await call(
+          ApiKey.OffsetCommit,
+          8,
+          commitBody(groupId, 1, memberId, [
+            [TOPIC_A, 0, 20n],
+            [TOPIC_A, 1, 21n],
+            [TOPIC_B, 0, 22n],
+          ]),
+        );
+        expect(commitErrors(committed)).toEqual([
+          [TOPIC_A, 0, 0],
+          [TOPIC_A, 1, 0],
+          [TOPIC_B, 0, 0],
+        ]);
+        // The member's subscription names TOPIC_A only.
+        const deleted = await call(ApiKey.OffsetDelete, 0, {
+          groupId,
+          topics: [
+            { name: TOPIC_A, partitions: [{ partitionIndex: 0 }, { partitionIndex: 1 }] },
+            { name: TOPIC_B, partitions: [{ partitionIndex: 0 }] },
+          ],
+        });
+        expect(deleted.errorCode).toBe(0);
+        expect(deleted.topics).toEqual([
+          {
+            name: TOPIC_A,
+            partitions: [
+              { partitionIndex: 0, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC },
+              { partitionIndex: 1, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC },
+            ],
+          },
+          { name: TOPIC_B, partitions: [{ partitionIndex: 0, errorCode: 0 }] },
+        ]);
+        expect(
+          await fetchOffsets(groupId, [
+            { name: TOPIC_A, partitionIndexes: [0, 1] },
+            { name: TOPIC_B, partitionIndexes: [0] },
+          ]),
+        ).toEqual([
+          [TOPIC_A, 0, 20n],
+          [TOPIC_A, 1, 21n],
+          [TOPIC_B, 0, -1n],
+        ]);
+
+        const unknown = await call(ApiKey.OffsetDelete, 0, {
+          groupId: 'no-such-group',
+          topics: [{ name: TOPIC_A, partitions: [{ partitionIndex: 0 }] }],
+        });
+        expect(unknown).toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
+
+        // An active group of another protocol type says nothing of its topics: NON_EMPTY_GROUP.
+        const connect = await connection('connect-worker');
+        await stableGroup(connect, 'connect-group', {
+          protocolType: 'connect',
+          protocols: [{ name: 'sessioned', metadata: Buffer.from('worker') }],
+        });
+        const nonConsumer = await call(ApiKey.OffsetDelete, 0, {
+          groupId: 'connect-group',
+          topics: [{ name: TOPIC_A, partitions: [{ partitionIndex: 0 }] }],
+        });
+        expect(nonConsumer.errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
+
+        // Once the member left, every offset can go.
+        const left = await holder.call(ApiKey.LeaveGroup, 1, { groupId, memberId });
+        expect(left.errorCode).toBe(0);
+        const all = await call(ApiKey.OffsetDelete, 0, {
+          groupId,
+          topics: [{ name: TOPIC_A, partitions: [{ partitionIndex: 0 }, { partitionIndex: 1 }] }],
+        });
+        expect(all).toMatchObject({
+          errorCode: 0,
+          topics: [
+            {
+              name: TOPIC_A,
+              partitions: [
+                { partitionIndex: 0, errorCode: 0 },
+                { partitionIndex: 1, errorCode: 0 },
+              ],
+            },
+          ],
+        });
+        expect(await fetchOffsets(groupId, [{ name: TOPIC_A, partitionIndexes: [0, 1] }])).toEqual([
+          [TOPIC_A, 0, -1n],
+          [TOPIC_A, 1, -1n],
+        ]);
+        await expectConnectionOpen();
+      });
+
+      it('OffsetDelete v0: unknown topics and partitions are UNKNOWN_TOPIC_OR_PARTITION', async () => {
+        // Kafka's KafkaApis.handleOffsetDeleteRequest answers UNKNOWN_TOPIC_OR_PARTITION for
+        // a topic or partition the metadata cache does not know, before asking the group
+        // coordinator.
+        const groupId = 'offset-delete-unknown';
+        const simple = await call(
+          ApiKey.OffsetCommit,
+          2,
+          commitBody(groupId, -1, '', [[TOPIC_A, 0, 1n]]),
+        );
+        expect(commitErrors(simple)).toEqual([[TOPIC_A, 0, 0]]);
+        const deleted = await call(ApiKey.OffsetDelete, 0, {
+          groupId,
+          topics: [
+            { name: 'no-such-topic', partitions: [{ partitionIndex: 0 }] },
+            { name: TOPIC_A, partitions: [{ partitionIndex: 0 }, { partitionIndex: 7 }] },
+          ],
+        });
+        expect(deleted.errorCode).toBe(0);
+        expect(
+          deleted.topics.flatMap((t) =>
+            t.partitions.map((p) => [t.name, p.partitionIndex, p.errorCode]),
+          ),
+        ).toEqual([
+          ['no-such-topic', 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+          [TOPIC_A, 0, 0],
+          [TOPIC_A, 7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        ]);
+      });
+
+      it('LeaveGroup v0-5 of an unknown group: UNKNOWN_MEMBER_ID for each member', async () => {
+        for (let v = 0; v <= 5; v++) {
+          const left = await call(
+            ApiKey.LeaveGroup,
+            v,
+            v < 3
+              ? { groupId: 'no-such-group', memberId: 'm' }
+              : { groupId: 'no-such-group', members: [{ memberId: 'm' }, { memberId: 'n' }] },
+          );
+          if (v < 3) {
+            expect(left.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+          } else {
+            expect(left.errorCode).toBe(0);
+            expect(left.members.map((m) => [m.memberId, m.errorCode])).toEqual([
+              ['m', ErrorCode.UNKNOWN_MEMBER_ID],
+              ['n', ErrorCode.UNKNOWN_MEMBER_ID],
+            ]);
+          }
+        }
+        await expectConnectionOpen();
+      });
     });
 
     it('transaction APIs: COORDINATOR_NOT_AVAILABLE; ListTransactions empty', async () => {

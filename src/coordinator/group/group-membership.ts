@@ -481,7 +481,10 @@ export class GroupMembership {
   private completeJoinPhase(group: ClassicGroup): void {
     this.timers.cancel(joinKey(group.groupId));
     if (!group.is(GroupState.PreparingRebalance)) return;
+    // Dynamic members that did not rejoin are gone; static ones stay until their session
+    // expires, so a restarting instance keeps its place.
     for (const member of group.notYetRejoinedMembers()) {
+      if (member.isStatic) continue;
       this.timers.cancel(heartbeatKey(group.groupId, member.memberId));
       group.remove(member.memberId);
     }
@@ -738,8 +741,12 @@ export class GroupMembership {
         }
         this.removeMember(group, group.member(staticId)!);
       } else if (group.isPendingMember(m.memberId)) {
+        // It never joined: nothing to rebalance, but a join phase may now be complete.
         group.remove(m.memberId);
         this.timers.cancel(heartbeatKey(groupId, m.memberId));
+        this.maybeCompleteJoinPhase(group);
+        members.push(answer(m, ErrorCode.NONE));
+        continue;
       } else {
         const error = group.validateMember(m.memberId, m.groupInstanceId);
         if (error !== ErrorCode.NONE) {

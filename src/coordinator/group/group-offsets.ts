@@ -139,7 +139,8 @@ export class GroupOffsets {
     const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
     for (const c of candidates) {
       const metadata = c.committedMetadata ?? '';
-      if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
+      // Kafka compares the string's length (UTF-16 units), not its encoded bytes.
+      if (metadata.length > this.config.offsetMetadataMaxBytes) {
         setError(c.topic, c.partitionIndex, ErrorCode.OFFSET_METADATA_TOO_LARGE);
         continue;
       }

@@ -38,7 +38,7 @@ export function createFindCoordinatorHandler(
         return {
           throttleTimeMs: 0,
           errorCode,
-          errorMessage: version >= 1 ? messageOf(errorCode) : null,
+          errorMessage: version >= 1 ? errorMessageOf(errorCode) : null,
           nodeId: node?.nodeId ?? -1,
           host: node?.host ?? '',
           port: node?.port ?? -1,
@@ -53,13 +53,18 @@ export function createFindCoordinatorHandler(
             host: node?.host ?? '',
             port: node?.port ?? -1,
             errorCode,
-            errorMessage: messageOf(errorCode),
+            errorMessage: errorMessageOf(errorCode),
           };
         }),
       );
       return { throttleTimeMs: 0, coordinators };
     },
   };
+}
+
+/** Kafka's Errors.message(): the error's text, or the error's name for NONE. */
+function errorMessageOf(code: number): string {
+  return code === ErrorCode.NONE ? 'NONE' : messageOf(code);
 }
 
 async function lookup(

@@ -210,6 +210,53 @@ describe('JoinGroup / SyncGroup', () => {
     ).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
+  it('a pending member leaving does not rebalance the group', async () => {
+    const h = await startCoordinator();
+    await stableSingleMember(h);
+    const pending = await joinMember(h, { requireKnownMemberId: true });
+    expect(pending.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const left = h.coordinator.membership.leaveGroup('g', [
+      { memberId: pending.memberId, groupInstanceId: null, reason: null },
+    ]);
+    expect(left.members[0].errorCode).toBe(ErrorCode.NONE);
+    await settle();
+    expect(group(h).state).toBe(GroupState.Stable);
+    expect(group(h).isPendingMember(pending.memberId)).toBe(false);
+  });
+
+  it('a static member that misses a rebalance stays in the group until its session ends', async () => {
+    const h = await startCoordinator();
+    const joining = joinMember(h, { groupInstanceId: 'static', rebalanceTimeoutMs: 2000 });
+    await h.time.advance(0);
+    const first = await joining;
+    await h.coordinator.membership.syncGroup({
+      groupId: 'g',
+      generationId: 1,
+      memberId: first.memberId,
+      groupInstanceId: 'static',
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    await settle();
+    const dynamic = joinMember(h, { clientId: 'dyn', rebalanceTimeoutMs: 2000 });
+    await h.time.advance(2000);
+    const joined = await dynamic;
+    expect(joined.generationId).toBe(2);
+    expect(joined.leader).toBe(joined.memberId);
+    expect(joined.members.map((m) => m.memberId).sort()).toEqual(
+      [first.memberId, joined.memberId].sort(),
+    );
+    expect(
+      h.coordinator.membership.heartbeat({
+        groupId: 'g',
+        generationId: 1,
+        memberId: first.memberId,
+        groupInstanceId: 'static',
+      }),
+    ).toBe(ErrorCode.ILLEGAL_GENERATION);
+  });
+
   it('a static member rejoining while Stable replaces its old id without a rebalance', async () => {
     const h = await startCoordinator();
     const joining = joinMember(h, { groupInstanceId: 'instance-1' });

@@ -7,47 +7,27 @@ import {
 } from '../../../../src/coordinator/group/group-records.js';
 import { ErrorCode } from '../../../../src/protocol/errors.js';
 import {
+  commitParams,
+  committedPartition,
+  heartbeatParams,
   joinMember,
   settle,
   startCoordinator,
   subscription,
+  syncParams,
+  type CommittedPartition,
   type Harness,
 } from './group-test-kit.js';
 
-function commitParams(
-  overrides: Partial<OffsetCommitParams> = {},
-  offset = 10n,
-): OffsetCommitParams {
-  return {
-    groupId: 'g',
-    generationId: -1,
-    memberId: '',
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    apiVersion: 8,
-    topics: [
-      {
-        name: 't',
-        partitions: [
-          {
-            partitionIndex: 0,
-            committedOffset: offset,
-            committedLeaderEpoch: -1,
-            commitTimestamp: -1n,
-            committedMetadata: null,
-          },
-        ],
-      },
-    ],
-    ...overrides,
-  };
-}
-
 const everyPartitionExists = () => true;
 
-async function commit(h: Harness, overrides: Partial<OffsetCommitParams> = {}, offset = 10n) {
+async function commit(
+  h: Harness,
+  overrides: Partial<OffsetCommitParams> = {},
+  partition: Partial<CommittedPartition> = {},
+) {
   const result = await h.coordinator.offsets.commitOffsets(
-    commitParams(overrides, offset),
+    commitParams(overrides, partition),
     everyPartitionExists,
   );
   return result[0].partitions[0].errorCode;
@@ -65,15 +45,9 @@ async function stableGroup(h: Harness, topics = ['t']) {
   const joining = joinMember(h, { protocols: [{ name: 'range', metadata: subscription(topics) }] });
   await h.time.advance(0);
   const joined = await joining;
-  await h.coordinator.membership.syncGroup({
-    groupId: 'g',
-    generationId: joined.generationId,
-    memberId: joined.memberId,
-    groupInstanceId: null,
-    protocolType: null,
-    protocolName: null,
-    assignments: [],
-  });
+  await h.coordinator.membership.syncGroup(
+    syncParams(joined.memberId, { generationId: joined.generationId }),
+  );
   await settle();
   return joined;
 }
@@ -86,7 +60,9 @@ async function keepAlive(
 ) {
   for (let left = ms; left > 0; left -= 5000) {
     await h.time.advance(Math.min(5000, left));
-    h.coordinator.membership.heartbeat({ groupId: 'g', ...member, groupInstanceId: null });
+    h.coordinator.membership.heartbeat(
+      heartbeatParams(member.memberId, { generationId: member.generationId }),
+    );
   }
 }
 
@@ -115,7 +91,7 @@ describe('OffsetCommit / OffsetFetch', () => {
     const h = await startCoordinator();
     const member = await stableGroup(h);
     const asMember = { generationId: member.generationId, memberId: member.memberId };
-    expect(await commit(h, asMember, 5n)).toBe(ErrorCode.NONE);
+    expect(await commit(h, asMember, { committedOffset: 5n })).toBe(ErrorCode.NONE);
     expect(fetched(h)).toBe(5n);
     expect(await commit(h, { ...asMember, generationId: 0 })).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect(await commit(h, { ...asMember, memberId: 'x' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -145,34 +121,11 @@ describe('OffsetCommit / OffsetFetch', () => {
       {
         name: 't',
         partitions: [
-          {
-            partitionIndex: 0,
-            committedOffset: 1n,
-            committedLeaderEpoch: -1,
-            commitTimestamp: -1n,
-            committedMetadata: 'x'.repeat(9),
-          },
-          {
-            partitionIndex: 1,
-            committedOffset: 2n,
-            committedLeaderEpoch: -1,
-            commitTimestamp: -1n,
-            committedMetadata: 'ok',
-          },
+          committedPartition({ committedOffset: 1n, committedMetadata: 'x'.repeat(9) }),
+          committedPartition({ partitionIndex: 1, committedOffset: 2n, committedMetadata: 'ok' }),
         ],
       },
-      {
-        name: 'missing',
-        partitions: [
-          {
-            partitionIndex: 0,
-            committedOffset: 3n,
-            committedLeaderEpoch: -1,
-            commitTimestamp: -1n,
-            committedMetadata: null,
-          },
-        ],
-      },
+      { name: 'missing', partitions: [committedPartition({ committedOffset: 3n })] },
     ];
     const result = await h.coordinator.offsets.commitOffsets(params, (topic) => topic === 't');
     expect(result).toEqual([

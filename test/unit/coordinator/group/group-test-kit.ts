@@ -1,7 +1,12 @@
 /** An in-memory `__consumer_offsets`, manual time and helpers for the group coordinator tests. */
 import { GroupCoordinator } from '../../../../src/coordinator/group/group-coordinator.js';
 import type { GroupCoordinatorConfig } from '../../../../src/coordinator/group/group-coordinator-config.js';
-import type { JoinGroupParams } from '../../../../src/coordinator/group/group-membership.js';
+import type {
+  HeartbeatParams,
+  JoinGroupParams,
+  SyncGroupParams,
+} from '../../../../src/coordinator/group/group-membership.js';
+import type { OffsetCommitParams } from '../../../../src/coordinator/group/group-offsets.js';
 import type { CoordinatorRecord, GroupLog } from '../../../../src/coordinator/group/group-store.js';
 import { ErrorCode } from '../../../../src/protocol/errors.js';
 import { ManualTime } from '../../../harness/manual-time.js';
@@ -118,4 +123,62 @@ export async function joinMember(
   overrides: Partial<JoinGroupParams> = {},
 ): ReturnType<GroupCoordinator['membership']['joinGroup']> {
   return h.coordinator.membership.joinGroup(joinParams(overrides));
+}
+
+/** `memberId`'s SyncGroup for group 'g', generation 1, without protocol names or assignments. */
+export function syncParams(
+  memberId: string,
+  overrides: Partial<SyncGroupParams> = {},
+): SyncGroupParams {
+  return {
+    groupId: 'g',
+    generationId: 1,
+    memberId,
+    groupInstanceId: null,
+    protocolType: null,
+    protocolName: null,
+    assignments: [],
+    ...overrides,
+  };
+}
+
+/** `memberId`'s Heartbeat for group 'g', generation 1. */
+export function heartbeatParams(
+  memberId: string,
+  overrides: Partial<HeartbeatParams> = {},
+): HeartbeatParams {
+  return { groupId: 'g', generationId: 1, memberId, groupInstanceId: null, ...overrides };
+}
+
+export type CommittedPartition = OffsetCommitParams['topics'][number]['partitions'][number];
+
+/** One partition of an OffsetCommit: partition 0 at offset 10, no leader epoch or metadata. */
+export function committedPartition(
+  overrides: Partial<CommittedPartition> = {},
+): CommittedPartition {
+  return {
+    partitionIndex: 0,
+    committedOffset: 10n,
+    committedLeaderEpoch: -1,
+    commitTimestamp: -1n,
+    committedMetadata: null,
+    ...overrides,
+  };
+}
+
+/** An OffsetCommit v8 of topic 't' (one partition) to group 'g' from outside the group. */
+export function commitParams(
+  overrides: Partial<OffsetCommitParams> = {},
+  partition: Partial<CommittedPartition> = {},
+): OffsetCommitParams {
+  return {
+    groupId: 'g',
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    retentionTimeMs: -1n,
+    apiVersion: 8,
+    topics: [{ name: 't', partitions: [committedPartition(partition)] }],
+    ...overrides,
+  };
 }
