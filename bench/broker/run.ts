@@ -23,17 +23,34 @@
  * All of it runs on one machine: broker, load generator and baseline share its cores.
  * Run: npx tsc -p tsconfig.build.json && node dist/bench/broker/run.js
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { connect, createServer, type Socket } from 'node:net';
 import { KafkaClient } from '../../src/client/kafka-client.js';
 import { buildRecordBatch, scanBatches } from '../../src/protocol/records/index.js';
+import {
+  BIN,
+  RAW_SERVER,
+  ROOT,
+  connectTo,
+  cpuSeconds,
+  emit,
+  makeTempDir,
+  measurePhase,
+  memoryOf,
+  round,
+  runBench,
+  runTool,
+  startBroker,
+  startChild,
+  stopChild,
+  withRawAppendServer,
+  type Broker,
+  type PhaseStats,
+} from '../support/processes.js';
 
 const MB = 1e6;
 const MiB = 1024 * 1024;
@@ -49,212 +66,8 @@ const LATENCY_SECONDS = 5;
 const LATENCY_BATCH = 10;
 const TARGETS = { produceRatio: 0.7, consumeRatio: 0.6, p99Ms: 20 };
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = (name: string): string => join(ROOT, 'bin', name);
-const RAW_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'raw-server.js');
-
-const children = new Set<ChildProcess>();
-let tempDir: string | null = null;
-
-function emit(line: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify(line) + '\n');
-}
-const round = (n: number, d = 1): number => Number(n.toFixed(d));
-
-// ---------------------------------------------------------------------------------------
-// processes
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-/** CPU seconds (user + system) of a live process, from /proc; null when it is gone. */
-async function cpuSeconds(pid: number): Promise<number | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
-  } catch {
-    return null;
-  }
-}
-
-interface ToolRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  wallMs: number;
-  /** CPU seconds of the tool process, sampled every 50 ms (the last ≤50 ms are lost). */
-  cpuSec: number;
-}
-
-/** Runs a tool to completion (killed by pid past timeoutMs); stdin from a file if given. */
-async function runTool(
-  command: string,
-  args: readonly string[],
-  options: { stdinFile?: string; timeoutMs?: number } = {},
-): Promise<ToolRun> {
-  const stdinHandle = options.stdinFile ? await open(options.stdinFile, 'r') : null;
-  try {
-    return await new Promise<ToolRun>((resolveRun, reject) => {
-      const started = performance.now();
-      const child = spawn(command, args, {
-        stdio: [stdinHandle ? stdinHandle.fd : 'ignore', 'pipe', 'pipe'],
-      });
-      children.add(child);
-      let stdout = '';
-      let stderr = '';
-      let cpu = 0;
-      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      const sampler = setInterval(() => {
-        if (child.pid !== undefined) void cpuSeconds(child.pid).then((s) => (cpu = s ?? cpu));
-      }, 50);
-      const timer = setTimeout(() => killChild(child), options.timeoutMs ?? 60_000);
-      child.once('error', (err) => {
-        clearInterval(sampler);
-        clearTimeout(timer);
-        children.delete(child);
-        reject(err);
-      });
-      child.once('close', (code) => {
-        clearInterval(sampler);
-        clearTimeout(timer);
-        children.delete(child);
-        resolveRun({ code, stdout, stderr, wallMs: performance.now() - started, cpuSec: cpu });
-      });
-    });
-  } finally {
-    await stdinHandle?.close();
-  }
-}
-
-/** Starts a long-running child and waits for a stdout line matching `ready`. */
-function startChild(
-  command: string,
-  args: readonly string[],
-  ready: RegExp,
-  cwd?: string,
-): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  return new Promise((resolveStart, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      killChild(child);
-      reject(new Error(`${command} not ready in 30 s:\n${out}\n${err}`));
-    }, 30_000);
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      const m = out.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolveStart({ child, match: m });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => {
-      if (err.length < 100_000) err += c.toString();
-    });
-    child.once('exit', (code) => {
-      children.delete(child);
-      clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before it was ready:\n${out}\n${err}`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  killChild(child, 'SIGTERM');
-  const timer = setTimeout(() => killChild(child), 10_000);
-  await exited;
-  clearTimeout(timer);
-  children.delete(child);
-}
-
-async function memoryOf(pid: number): Promise<{ rss_mib: number; hwm_mib: number }> {
-  const text = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
-  return { rss_mib: round(kib('VmRSS') / 1024), hwm_mib: round(kib('VmHWM') / 1024) };
-}
-
 // ---------------------------------------------------------------------------------------
 // broker
-
-interface Broker {
-  child: ChildProcess;
-  pid: number;
-  bootstrap: string;
-  logDir: string;
-}
-
-async function startBroker(dir: string): Promise<Broker> {
-  const port = await freePort();
-  const controllerPort = await freePort();
-  const logDir = join(dir, 'logs');
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': logDir,
-    'num.partitions': '1',
-  };
-  const configPath = join(dir, 'server.properties');
-  await writeFile(
-    configPath,
-    Object.entries(props)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-  );
-  const uuid = await runTool(BIN('kafka-storage'), ['random-uuid']);
-  const format = await runTool(BIN('kafka-storage'), [
-    'format',
-    '--config',
-    configPath,
-    '--cluster-id',
-    uuid.stdout.trim(),
-  ]);
-  if (format.code !== 0) throw new Error(`format failed: ${format.stderr}${format.stdout}`);
-  // BENCH_BROKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' runs the compiled broker
-  // under `node` with those flags (NODE_OPTIONS refuses --cpu-prof), e.g. to profile it.
-  const nodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const { child } =
-    nodeArgs.length > 0
-      ? await startChild(
-          process.execPath,
-          [...nodeArgs, join(ROOT, 'dist/src/cli/broker.js'), '--config', configPath],
-          /^broker started: .*$/m,
-          dir,
-        )
-      : await startChild(BIN('broker'), ['--config', configPath], /^broker started: .*$/m, dir);
-  return { child, pid: child.pid!, bootstrap: `127.0.0.1:${port}`, logDir };
-}
 
 async function createTopic(broker: Broker, topic: string, partitions: number): Promise<void> {
   const r = await runTool(BIN('kafka-topics'), [
@@ -293,44 +106,10 @@ async function logFiles(
   return { files, bytes };
 }
 
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-async function machineJiffies(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = v.reduce((a, b) => a + b, 0);
-  const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
-  return { busy: total - idle, total };
-}
-
 /** Broker CPU seconds over a phase, with its CPU share of one core. */
-async function phase<T>(
-  broker: Broker,
-  body: () => Promise<T>,
-): Promise<
-  T & {
-    broker_cpu_s: number;
-    broker_cpu_pct_of_core: number;
-    machine_cpu_busy_pct: number;
-    broker_rss_mib: number;
-    broker_hwm_mib: number;
-  }
-> {
-  const cpu0 = (await cpuSeconds(broker.pid)) ?? 0;
-  const m0 = await machineJiffies();
-  const t0 = performance.now();
-  const result = await body();
-  const cpu1 = (await cpuSeconds(broker.pid)) ?? 0;
-  const m1 = await machineJiffies();
-  const seconds = (performance.now() - t0) / 1000;
-  const mem = await memoryOf(broker.pid);
-  return {
-    ...result,
-    broker_cpu_s: round(cpu1 - cpu0, 2),
-    broker_cpu_pct_of_core: round((100 * (cpu1 - cpu0)) / seconds, 0),
-    machine_cpu_busy_pct: round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total), 0),
-    broker_rss_mib: mem.rss_mib,
-    broker_hwm_mib: mem.hwm_mib,
-  };
+async function phase<T>(broker: Broker, body: () => Promise<T>): Promise<T & PhaseStats> {
+  const [result, stats] = await measurePhase(broker, body);
+  return { ...result, ...stats };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -343,14 +122,6 @@ async function produceRequestBytes(): Promise<number> {
     records: Array.from({ length: RECORDS_PER_REQUEST }, () => ({ value: payload })),
   });
   return batch.length + 80;
-}
-
-function connectTo(port: number): Promise<Socket> {
-  return new Promise((resolveConnect, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => resolveConnect(socket));
-    socket.once('error', reject);
-    socket.setNoDelay(true);
-  });
 }
 
 /** Sends `frames` frames of `frameBytes` over CONNECTIONS sockets, IN_FLIGHT unacked each. */
@@ -412,29 +183,18 @@ async function rawAppendBaseline(
 }> {
   const frameBytes = await produceRequestBytes();
   const frames = Math.ceil(totalRecords / RECORDS_PER_REQUEST);
-  const file = join(dir, `raw-append-${name}.bin`);
-  const { child, match } = await startChild(
-    'node',
-    [RAW_SERVER, 'append', file],
-    /listening (\d+)/,
+  const [r, serverCpuS] = await withRawAppendServer(join(dir, `raw-append-${name}.bin`), (port) =>
+    rawAppendRun(port, frames, frameBytes),
   );
-  try {
-    const cpu0 = (await cpuSeconds(child.pid!)) ?? 0;
-    const r = await rawAppendRun(Number(match[1]), frames, frameBytes);
-    const cpu1 = (await cpuSeconds(child.pid!)) ?? 0;
-    const bytes = frames * frameBytes;
-    return {
-      mb_per_s: round(bytes / MB / r.seconds),
-      records_per_s: round((frames * RECORDS_PER_REQUEST) / r.seconds, 0),
-      bytes,
-      seconds: round(r.seconds, 2),
-      server_cpu_s: round(cpu1 - cpu0, 2),
-      client_cpu_s: round(r.clientCpuS, 2),
-    };
-  } finally {
-    await stopChild(child);
-    await rm(file, { force: true });
-  }
+  const bytes = frames * frameBytes;
+  return {
+    mb_per_s: round(bytes / MB / r.seconds),
+    records_per_s: round((frames * RECORDS_PER_REQUEST) / r.seconds, 0),
+    bytes,
+    seconds: round(r.seconds, 2),
+    server_cpu_s: round(serverCpuS, 2),
+    client_cpu_s: round(r.clientCpuS, 2),
+  };
 }
 
 function meanRaw(
@@ -885,14 +645,8 @@ async function latencyBench(broker: Broker, dir: string): Promise<Record<string,
 async function rawLatencyBaseline(
   dir: string,
 ): Promise<{ p50_ms: number; p99_ms: number; max_ms: number }> {
-  const file = join(dir, 'raw-latency.bin');
-  const { child, match } = await startChild(
-    'node',
-    [RAW_SERVER, 'append', file],
-    /listening (\d+)/,
-  );
-  try {
-    const socket = await connectTo(Number(match[1]));
+  const [result] = await withRawAppendServer(join(dir, 'raw-latency.bin'), async (port) => {
+    const socket = await connectTo(port);
     const frameBytes = LATENCY_BATCH * RECORD_BYTES + 4;
     const sentAt: number[] = [];
     const latencies: number[] = [];
@@ -921,30 +675,18 @@ async function rawLatencyBaseline(
       p99_ms: round(percentile(sorted, 0.99), 2),
       max_ms: round(sorted.at(-1) ?? NaN, 2),
     };
-  } finally {
-    await stopChild(child);
-    await rm(file, { force: true });
-  }
+  });
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------
-
-async function cleanup(): Promise<void> {
-  for (const child of children) killChild(child);
-  children.clear();
-  if (tempDir) {
-    await rm(tempDir, { recursive: true, force: true });
-    tempDir = null;
-  }
-}
 
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist/src/cli/broker.js')) || !existsSync(RAW_SERVER)) {
     throw new Error('build first: npx tsc -p tsconfig.build.json');
   }
   const startedAt = performance.now();
-  tempDir = await mkdtemp(join(tmpdir(), 'bench-broker-'));
-  const dir = tempDir;
+  const dir = await makeTempDir('bench-broker-');
   await mkdir(join(dir, 'raw'), { recursive: true });
   const broker = await startBroker(dir);
   emit({
@@ -1006,17 +748,4 @@ async function main(): Promise<void> {
   });
 }
 
-process.once('SIGINT', () => {
-  void cleanup().finally(() => process.exit(130));
-});
-process.once('SIGTERM', () => {
-  void cleanup().finally(() => process.exit(143));
-});
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench(main);

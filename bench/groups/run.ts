@@ -31,12 +31,11 @@
  *
  * Run: npx tsc -p tsconfig.build.json && node dist/bench/groups/run.js [--only=join,kafkajs,commit]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
@@ -56,6 +55,22 @@ import {
   type RequestsByApiKey,
   type ResponsesByApiKey,
 } from '../../src/protocol/messages/generated/index.js';
+import {
+  RAW_SERVER,
+  ROOT,
+  connectTo,
+  emit,
+  makeTempDir,
+  measurePhase,
+  memoryOf,
+  round,
+  runBench,
+  startBroker,
+  startChild,
+  stopChild,
+  withRawAppendServer,
+  type Broker,
+} from '../support/processes.js';
 
 const env = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -78,19 +93,14 @@ const IN_FLIGHT = env('BENCH_COMMIT_IN_FLIGHT', 8);
 /** The highest OffsetCommit version of the classic protocol (v9 is for KIP-848 groups). */
 const OFFSET_COMMIT_MAX_VERSION = 8;
 const TARGETS = { stableMs: 1000, commitsPerS: 20_000 };
+/** One node holds one replica of everything; groups rebalance without waiting for more. */
+const BROKER_PROPS = {
+  'offsets.topic.replication.factor': '1',
+  'group.initial.rebalance.delay.ms': '0',
+};
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = (name: string): string => join(ROOT, 'bin', name);
-const RAW_SERVER = join(ROOT, 'dist/bench/broker/raw-server.js');
 const ECHO_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'echo-server.js');
 
-const children = new Set<ChildProcess>();
-let tempDir: string | null = null;
-
-function emit(line: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify(line) + '\n');
-}
-const round = (n: number, d = 1): number => Number(n.toFixed(d));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -100,227 +110,7 @@ function percentile(sorted: ArrayLike<number>, p: number): number {
 const sortedOf = (values: readonly number[]): Float64Array => Float64Array.from(values).sort();
 
 // ---------------------------------------------------------------------------------------
-// processes (as in bench/broker/run.ts)
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-/** CPU seconds (user + system) of a live process, from /proc; null when it is gone. */
-async function cpuSeconds(pid: number): Promise<number | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Runs a short tool to completion (killed by pid past 60 s). */
-function runTool(
-  command: string,
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => killChild(child), 60_000);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(err);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Starts a long-running child and waits for a stdout line matching `ready`. */
-function startChild(
-  command: string,
-  args: readonly string[],
-  ready: RegExp,
-  cwd?: string,
-): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  return new Promise((resolveStart, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      killChild(child);
-      reject(new Error(`${command} not ready in 30 s:\n${out}\n${err}`));
-    }, 30_000);
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      const m = out.match(ready);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolveStart({ child, match: m });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => {
-      if (err.length < 100_000) err += c.toString();
-    });
-    child.once('exit', (code) => {
-      children.delete(child);
-      clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before it was ready:\n${out}\n${err}`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  killChild(child, 'SIGTERM');
-  const timer = setTimeout(() => killChild(child), 10_000);
-  await exited;
-  clearTimeout(timer);
-  children.delete(child);
-}
-
-async function memoryOf(pid: number): Promise<{ rss_mib: number; hwm_mib: number }> {
-  const text = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
-  return { rss_mib: round(kib('VmRSS') / 1024), hwm_mib: round(kib('VmHWM') / 1024) };
-}
-
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-async function machineJiffies(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-}
-
-// ---------------------------------------------------------------------------------------
 // broker
-
-interface Broker {
-  child: ChildProcess;
-  pid: number;
-  host: string;
-  port: number;
-  bootstrap: string;
-  logDir: string;
-}
-
-async function startBroker(dir: string): Promise<Broker> {
-  const port = await freePort();
-  const controllerPort = await freePort();
-  const logDir = join(dir, 'logs');
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': logDir,
-    'num.partitions': '1',
-    'offsets.topic.replication.factor': '1',
-    'group.initial.rebalance.delay.ms': '0',
-  };
-  const configPath = join(dir, 'server.properties');
-  await writeFile(
-    configPath,
-    Object.entries(props)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-  );
-  const uuid = await runTool(BIN('kafka-storage'), ['random-uuid']);
-  const format = await runTool(BIN('kafka-storage'), [
-    'format',
-    '--config',
-    configPath,
-    '--cluster-id',
-    uuid.stdout.trim(),
-  ]);
-  if (format.code !== 0) throw new Error(`format failed: ${format.stderr}${format.stdout}`);
-  // BENCH_BROKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' runs the compiled broker
-  // under `node` with those flags (NODE_OPTIONS refuses --cpu-prof), e.g. to profile it.
-  const nodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const { child } =
-    nodeArgs.length > 0
-      ? await startChild(
-          process.execPath,
-          [...nodeArgs, join(ROOT, 'dist/src/cli/broker.js'), '--config', configPath],
-          /^broker started: .*$/m,
-          dir,
-        )
-      : await startChild(BIN('broker'), ['--config', configPath], /^broker started: .*$/m, dir);
-  return {
-    child,
-    pid: child.pid!,
-    host: '127.0.0.1',
-    port,
-    bootstrap: `127.0.0.1:${port}`,
-    logDir,
-  };
-}
-
-interface PhaseStats {
-  broker_cpu_s: number;
-  broker_cpu_pct_of_core: number;
-  machine_cpu_busy_pct: number;
-  broker_rss_mib: number;
-  broker_hwm_mib: number;
-}
-
-/** Broker CPU over a phase, the machine's load, and the broker's memory after it. */
-async function phase<T>(broker: Broker, body: () => Promise<T>): Promise<[T, PhaseStats]> {
-  const cpu0 = (await cpuSeconds(broker.pid)) ?? 0;
-  const m0 = await machineJiffies();
-  const t0 = performance.now();
-  const result = await body();
-  const cpu1 = (await cpuSeconds(broker.pid)) ?? 0;
-  const m1 = await machineJiffies();
-  const seconds = (performance.now() - t0) / 1000;
-  const mem = await memoryOf(broker.pid);
-  return [
-    result,
-    {
-      broker_cpu_s: round(cpu1 - cpu0, 2),
-      broker_cpu_pct_of_core: round((100 * (cpu1 - cpu0)) / seconds, 0),
-      machine_cpu_busy_pct: round(
-        (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
-        0,
-      ),
-      broker_rss_mib: mem.rss_mib,
-      broker_hwm_mib: mem.hwm_mib,
-    },
-  ];
-}
 
 /** Bytes of every `__consumer_offsets` segment file. */
 async function offsetsLogBytes(broker: Broker): Promise<number> {
@@ -757,14 +547,6 @@ class ReplaySocket {
   }
 }
 
-function connectTo(port: number): Promise<Socket> {
-  return new Promise((resolveConnect, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => resolveConnect(socket));
-    socket.once('error', reject);
-    socket.setNoDelay(true);
-  });
-}
-
 /** Each round replayed: members concurrently, each member's round trips one after another. */
 async function echoReplay(rounds: readonly JoinRound[]): Promise<number[]> {
   const { child, match } = await startChild('node', [ECHO_SERVER], /listening (\d+)/);
@@ -798,7 +580,7 @@ async function joinBench(broker: Broker): Promise<Record<string, unknown>[]> {
   );
   try {
     const warmup = await joinRound(pool, 'bench-join-warmup');
-    const [rounds, stats] = await phase(broker, async () => {
+    const [rounds, stats] = await measurePhase(broker, async () => {
       const out: { formation: JoinRound; rebalance: JoinRound }[] = [];
       for (let i = 0; i < ROUNDS; i++) out.push(await joinRound(pool, `bench-join-${i}`));
       return out;
@@ -916,7 +698,7 @@ async function kafkajsBench(broker: Broker): Promise<Record<string, unknown>> {
       });
       c.on(c.events.CRASH, (event) => (crashed = String(event.payload.error)));
     });
-    const [result, stats] = await phase(broker, async () => {
+    const [result, stats] = await measurePhase(broker, async () => {
       const t0 = performance.now();
       for (const c of consumers) void c.run({ eachMessage: async () => {} }).catch(() => {});
       const t1 = await Promise.race([done, sleep(STABLE_TIMEOUT_MS).then(() => NaN)]);
@@ -1111,21 +893,10 @@ async function pipelined(
 }
 
 async function rawCommitRun(dir: string, templates: readonly CommitTemplate[]): Promise<RawCommit> {
-  const file = join(dir, 'raw-commit.bin');
-  const { child, match } = await startChild(
-    'node',
-    [RAW_SERVER, 'append', file],
-    /listening (\d+)/,
+  const [r, serverCpuS] = await withRawAppendServer(join(dir, 'raw-commit.bin'), (port) =>
+    pipelined(port, templates, null),
   );
-  try {
-    const cpu0 = (await cpuSeconds(child.pid!)) ?? 0;
-    const r = await pipelined(Number(match[1]), templates, null);
-    const cpu1 = (await cpuSeconds(child.pid!)) ?? 0;
-    return { ...r, serverCpuS: cpu1 - cpu0 };
-  } finally {
-    await stopChild(child);
-    await rm(file, { force: true });
-  }
+  return { ...r, serverCpuS };
 }
 
 type RawCommit = PipelineResult & { serverCpuS: number };
@@ -1183,7 +954,9 @@ async function commitBench(
   };
   const rawBefore = options.raw?.before ?? (await rawCommitRun(dir, templates));
   const logBytes0 = await offsetsLogBytes(broker);
-  const [measured, stats] = await phase(broker, () => pipelined(broker.port, templates, check));
+  const [measured, stats] = await measurePhase(broker, () =>
+    pipelined(broker.port, templates, check),
+  );
   const logBytes1 = await offsetsLogBytes(broker);
   const rawAfter = options.raw?.after ?? (await rawCommitRun(dir, templates));
   const offsetsPartitionsUsed = new Set(
@@ -1232,15 +1005,6 @@ async function commitBench(
 
 // ---------------------------------------------------------------------------------------
 
-async function cleanup(): Promise<void> {
-  for (const child of children) killChild(child);
-  children.clear();
-  if (tempDir) {
-    await rm(tempDir, { recursive: true, force: true });
-    tempDir = null;
-  }
-}
-
 async function main(): Promise<void> {
   for (const f of [join(ROOT, 'dist/src/cli/broker.js'), RAW_SERVER, ECHO_SERVER]) {
     if (!existsSync(f))
@@ -1251,10 +1015,9 @@ async function main(): Promise<void> {
     onlyArg ? onlyArg.slice('--only='.length).split(',') : ['join', 'kafkajs', 'commit'],
   );
   const startedAt = performance.now();
-  tempDir = await mkdtemp(join(tmpdir(), 'bench-groups-'));
-  const dir = tempDir;
+  const dir = await makeTempDir('bench-groups-');
   await mkdir(join(dir, 'raw'), { recursive: true });
-  const broker = await startBroker(dir);
+  const broker = await startBroker(dir, BROKER_PROPS);
   const admin = new KafkaClient({ bootstrapServers: broker.bootstrap, clientId: 'bench-admin' });
   try {
     await admin.createTopics([
@@ -1330,17 +1093,4 @@ async function main(): Promise<void> {
   });
 }
 
-process.once('SIGINT', () => {
-  void cleanup().finally(() => process.exit(130));
-});
-process.once('SIGTERM', () => {
-  void cleanup().finally(() => process.exit(143));
-});
-try {
-  await main();
-} catch (err) {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench(main);

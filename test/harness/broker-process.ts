@@ -1,16 +1,19 @@
 /**
  * Runs `bin/broker` as a real child process for integration tests: a temp config with free
  * ports, the storage formatted with `bin/kafka-storage`, the ready line awaited, SIGTERM to
- * stop. Also runs client tools with a time limit, killed by pid when they overrun.
+ * stop (or SIGKILL). Also runs client tools with a time limit, killed by pid when they overrun.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** A script of the repository's bin/ directory. */
+export const binPath = (name: string): string => join(ROOT, 'bin', name);
 export const BROKER_BIN = join(ROOT, 'bin/broker');
 export const STORAGE_BIN = join(ROOT, 'bin/kafka-storage');
 const COMPILED_CLI = join(ROOT, 'dist/src/cli/broker.js');
@@ -176,4 +179,49 @@ export function startBrokerProcess(
       reject(new Error(`broker exited (${code}) before it was ready:\n${out}\n${err}`));
     });
   });
+}
+
+/** SIGKILL by pid; resolves once the process is gone. */
+export async function kill9(broker: RunningBrokerProcess): Promise<void> {
+  const child = broker.child;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid!, 'SIGKILL');
+  await exited;
+}
+
+/** For the consumer-group tests: topics only where created, 5 `__consumer_offsets` partitions. */
+export const GROUP_TEST_PROPS: Readonly<Record<string, string>> = {
+  'auto.create.topics.enable': 'false',
+  'offsets.topic.num.partitions': '5',
+};
+
+export interface TempBroker extends RunningBrokerProcess {
+  readonly node: BrokerNode;
+  /** Stops the broker (SIGTERM), then removes its temp dir. */
+  close(): Promise<void>;
+}
+
+/**
+ * One broker for a test file: a fresh temp dir named from `prefix`, a single-node config with
+ * `extraProps`, formatted and started (the temp dir is removed again when that fails).
+ */
+export async function startTempBroker(
+  prefix: string,
+  extraProps: Record<string, string> = {},
+): Promise<TempBroker> {
+  requireBuiltBroker();
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    const node = await prepareBrokerNode(dir, extraProps);
+    const running = await startBrokerProcess(node);
+    const close = async (): Promise<void> => {
+      await running.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+    return { ...running, node, close };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }

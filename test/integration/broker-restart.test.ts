@@ -17,6 +17,7 @@ import {
   type RecordInput,
 } from '../../src/protocol/records/index.js';
 import {
+  kill9,
   prepareBrokerNode,
   requireBuiltBroker,
   startBrokerProcess,
@@ -206,15 +207,6 @@ async function latestOffset(wire: Wire, topic: string): Promise<bigint> {
   });
   expect(response.topics[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
   return response.topics[0].partitions[0].offset;
-}
-
-/** SIGKILL by pid; resolves once the process is gone. */
-async function kill9(broker: RunningBrokerProcess): Promise<void> {
-  const child = broker.child;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid!, 'SIGKILL');
-  await exited;
 }
 
 describe('bin/broker restarts', () => {

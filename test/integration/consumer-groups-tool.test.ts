@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  prepareBrokerNode,
-  requireBuiltBroker,
+  binPath,
   run,
-  startBrokerProcess,
+  startTempBroker,
   type BrokerNode,
   type RunResult,
-  type RunningBrokerProcess,
+  type TempBroker,
 } from '../harness/broker-process.js';
+import { createTopic, kafkajsClient, produce } from '../harness/kafkajs-client.js';
 
 /**
  * `bin/kafka-consumer-groups` against a real `bin/broker` whose group is a live kafkajs
@@ -21,8 +17,7 @@ import {
  * deleting the group. The tool's view is cross-checked with kafkajs' admin client.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TOOL = join(ROOT, 'bin', 'kafka-consumer-groups');
+const TOOL = binPath('kafka-consumer-groups');
 const TOPIC = 'cg-orders';
 const GROUP = 'cg-tool';
 /** Records per partition: the log end offsets. */
@@ -39,9 +34,8 @@ function cells(line: string): string[] {
 }
 
 describe('bin/kafka-consumer-groups against bin/broker', () => {
-  let dir: string;
+  let broker: TempBroker | undefined;
   let node: BrokerNode;
-  let broker: RunningBrokerProcess | undefined;
   let admin: Admin;
   let consumer: Consumer | undefined;
   let memberId = '';
@@ -79,51 +73,36 @@ describe('bin/kafka-consumer-groups against bin/broker', () => {
     );
   }
 
+  /** `--reset-offsets --group GROUP` with `args`. */
+  function resetOffsets(...args: string[]): Promise<RunResult> {
+    return tool('--reset-offsets', '--group', GROUP, ...args);
+  }
+
   async function committed(): Promise<string[]> {
     const [topic] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
     return [...topic.partitions].sort((a, b) => a.partition - b.partition).map((p) => p.offset);
   }
 
   beforeAll(async () => {
-    requireBuiltBroker();
-    dir = await mkdtemp(join(tmpdir(), 'consumer-groups-tool-'));
-    node = await prepareBrokerNode(dir, {
-      'offsets.topic.replication.factor': '1',
+    broker = await startTempBroker('consumer-groups-tool-', {
       'offsets.topic.num.partitions': '5',
-      'group.initial.rebalance.delay.ms': '0',
     });
-    broker = await startBrokerProcess(node);
-    const kafka = new Kafka({
-      clientId: 'cg-tool-test',
-      brokers: [node.bootstrap],
-      logLevel: logLevel.NOTHING,
-    });
+    node = broker.node;
+    const kafka = kafkajsClient('cg-tool-test', [node.bootstrap]);
     admin = kafka.admin();
     await admin.connect();
-    expect(
-      await admin.createTopics({
-        topics: [{ topic: TOPIC, numPartitions: 3 }],
-        waitForLeaders: true,
-      }),
-    ).toBe(true);
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: TOPIC,
-      acks: -1,
-      messages: RECORDS.flatMap((count, partition) =>
+    await createTopic(admin, TOPIC, 3);
+    await produce(
+      kafka,
+      TOPIC,
+      RECORDS.flatMap((count, partition) =>
         Array.from({ length: count }, (_, i) => ({ partition, value: `p${partition}-${i}` })),
       ),
-    });
-    await producer.disconnect();
+    );
 
     // A member that reads everything, then commits 4 on partition 0, 20 on partition 1 and
     // nothing on partition 2.
-    consumer = new Kafka({
-      clientId: CLIENT_ID,
-      brokers: [node.bootstrap],
-      logLevel: logLevel.NOTHING,
-    }).consumer({
+    consumer = kafkajsClient(CLIENT_ID, [node.bootstrap]).consumer({
       groupId: GROUP,
       sessionTimeout: 10_000,
       heartbeatInterval: 500,
@@ -154,8 +133,7 @@ describe('bin/kafka-consumer-groups against bin/broker', () => {
   afterAll(async () => {
     await consumer?.disconnect().catch(() => {});
     await admin?.disconnect();
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   }, 60_000);
 
   it('--list includes the group, with its state under --state', async () => {
@@ -211,14 +189,7 @@ describe('bin/kafka-consumer-groups against bin/broker', () => {
   });
 
   it('refuses to reset the offsets of a group with a live member', async () => {
-    const reset = await tool(
-      '--reset-offsets',
-      '--group',
-      GROUP,
-      '--all-topics',
-      '--to-earliest',
-      '--execute',
-    );
+    const reset = await resetOffsets('--all-topics', '--to-earliest', '--execute');
     expect(reset.code).toBe(1);
     expect(reset.stdout).toContain(
       `Error: Assignments can only be reset if the group '${GROUP}' is inactive, but the current state is Stable.`,
@@ -238,15 +209,7 @@ describe('bin/kafka-consumer-groups against bin/broker', () => {
     expect([...unowned.keys()].sort()).toEqual([0, 1]);
     expect(unowned.get(0)).toEqual(['4', '10', '6', '-', '-', '-']);
 
-    const earliest = await tool(
-      '--reset-offsets',
-      '--group',
-      GROUP,
-      '--topic',
-      TOPIC,
-      '--to-earliest',
-      '--execute',
-    );
+    const earliest = await resetOffsets('--topic', TOPIC, '--to-earliest', '--execute');
     expect(earliest.code, earliest.stdout + earliest.stderr).toBe(0);
     expect(lines(earliest.stdout).map(cells)).toEqual([
       ['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'],
@@ -262,15 +225,7 @@ describe('bin/kafka-consumer-groups against bin/broker', () => {
       ['0', '30', '30'],
     ]);
 
-    const shifted = await tool(
-      '--reset-offsets',
-      '--group',
-      GROUP,
-      '--all-topics',
-      '--shift-by',
-      '12',
-      '--execute',
-    );
+    const shifted = await resetOffsets('--all-topics', '--shift-by', '12', '--execute');
     expect(shifted.code, shifted.stdout + shifted.stderr).toBe(0);
     // Partition 0 ends at 10: the shift is clamped there.
     expect(await committed()).toEqual(['10', '12', '12']);
@@ -278,29 +233,11 @@ describe('bin/kafka-consumer-groups against bin/broker', () => {
       'New offset (12) is higher than latest offset for topic partition cg-orders-0',
     );
 
-    const planned = await tool(
-      '--reset-offsets',
-      '--group',
-      GROUP,
-      '--topic',
-      `${TOPIC}:2`,
-      '--to-offset',
-      '25',
-      '--dry-run',
-    );
+    const planned = await resetOffsets('--topic', `${TOPIC}:2`, '--to-offset', '25', '--dry-run');
     expect(planned.code).toBe(0);
     expect(lines(planned.stdout).map(cells)).toContainEqual([GROUP, TOPIC, '2', '25']);
     expect(await committed()).toEqual(['10', '12', '12']);
-    const toOffset = await tool(
-      '--reset-offsets',
-      '--group',
-      GROUP,
-      '--topic',
-      `${TOPIC}:2`,
-      '--to-offset',
-      '25',
-      '--execute',
-    );
+    const toOffset = await resetOffsets('--topic', `${TOPIC}:2`, '--to-offset', '25', '--execute');
     expect(toOffset.code, toOffset.stdout + toOffset.stderr).toBe(0);
     expect(await committed()).toEqual(['10', '12', '25']);
     expect((await describeRows()).get(2)!.slice(0, 3)).toEqual(['25', '30', '5']);

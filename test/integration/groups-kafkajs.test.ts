@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  prepareBrokerNode,
-  requireBuiltBroker,
-  startBrokerProcess,
+  GROUP_TEST_PROPS,
+  startTempBroker,
   type BrokerNode,
-  type RunningBrokerProcess,
+  type TempBroker,
 } from '../harness/broker-process.js';
+import { createTopic, kafkajsClient, partitionRecords } from '../harness/kafkajs-client.js';
 import {
   startKafkajsMemberProcess,
   type KafkajsMemberProcess,
@@ -33,27 +30,17 @@ import {
 const SIX = [0, 1, 2, 3, 4, 5];
 
 describe('consumer groups with kafkajs', () => {
-  let dir: string;
+  let broker: TempBroker | undefined;
   let node: BrokerNode;
-  let broker: RunningBrokerProcess | undefined;
   let admin: Admin;
   let producer: Producer;
   const members: InProcessMember[] = [];
   const children: KafkajsMemberProcess[] = [];
 
   beforeAll(async () => {
-    requireBuiltBroker();
-    dir = await mkdtemp(join(tmpdir(), 'groups-kafkajs-'));
-    node = await prepareBrokerNode(dir, {
-      'auto.create.topics.enable': 'false',
-      'offsets.topic.num.partitions': '5',
-    });
-    broker = await startBrokerProcess(node);
-    const kafka = new Kafka({
-      clientId: 'groups-kafkajs-test',
-      brokers: [node.bootstrap],
-      logLevel: logLevel.NOTHING,
-    });
+    broker = await startTempBroker('groups-kafkajs-', GROUP_TEST_PROPS);
+    node = broker.node;
+    const kafka = kafkajsClient('groups-kafkajs-test', [node.bootstrap]);
     admin = kafka.admin();
     producer = kafka.producer();
     await admin.connect();
@@ -65,8 +52,7 @@ describe('consumer groups with kafkajs', () => {
     await Promise.allSettled(children.map((c) => c.kill('SIGKILL')));
     await producer?.disconnect();
     await admin?.disconnect();
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   }, 60_000);
 
   async function member(
@@ -77,12 +63,6 @@ describe('consumer groups with kafkajs', () => {
     return started;
   }
 
-  async function createTopic(topic: string, numPartitions: number): Promise<void> {
-    expect(
-      await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true }),
-    ).toBe(true);
-  }
-
   function brokerLog(): string {
     return broker?.output() ?? '';
   }
@@ -90,7 +70,7 @@ describe('consumer groups with kafkajs', () => {
   it('three members own six partitions exactly once; a leaving member’s partitions move in the rebalance', async () => {
     const topic = 'six-partitions';
     const groupId = 'three-members';
-    await createTopic(topic, 6);
+    await createTopic(admin, topic, 6);
     const sessionTimeout = 10_000;
     const a = await member({ groupId, topic, clientId: 'member-a', sessionTimeout });
     const b = await member({ groupId, topic, clientId: 'member-b', sessionTimeout });
@@ -154,7 +134,7 @@ describe('consumer groups with kafkajs', () => {
   it('a SIGKILLed member keeps its partitions until its session lapses, then they move', async () => {
     const topic = 'six-partitions-kill';
     const groupId = 'killed-member';
-    await createTopic(topic, 6);
+    await createTopic(admin, topic, 6);
     const a = await member({ groupId, topic, clientId: 'survivor-a', sessionTimeout: 15_000 });
     const b = await member({ groupId, topic, clientId: 'survivor-b', sessionTimeout: 15_000 });
     const killedSessionTimeout = 6000;
@@ -214,7 +194,7 @@ describe('consumer groups with kafkajs', () => {
   it('committed offsets: new members resume exactly after the last commit of the old ones', async () => {
     const topic = 'resume-partitions';
     const groupId = 'resuming-group';
-    await createTopic(topic, 6);
+    await createTopic(admin, topic, 6);
     const committedUpTo = 6;
     // Each member commits offset+1 after each of the first `committedUpTo` records of a
     // partition, awaiting the commit before taking the next record.
@@ -233,9 +213,7 @@ describe('consumer groups with kafkajs', () => {
     const stable = await waitForStableGroup(admin, groupId, { inProcess: first }, 30_000);
     expect(ownedPartitions(stable.assignments.values(), topic)).toEqual(SIX);
 
-    const round1 = SIX.flatMap((p) =>
-      Array.from({ length: 10 }, (_, i) => ({ partition: p, value: `r1-p${p}-o${i}` })),
-    );
+    const round1 = partitionRecords('r1', SIX.length, 0, 10);
     await producer.send({ topic, acks: -1, messages: round1 });
     await waitUntil(
       () => first.reduce((n, m) => n + m.messages.length, 0) >= round1.length,
@@ -271,9 +249,7 @@ describe('consumer groups with kafkajs', () => {
     const emptied = await admin.describeGroups([groupId]);
     expect(emptied.groups[0]).toMatchObject({ state: 'Empty', members: [] });
 
-    const round2 = SIX.flatMap((p) =>
-      Array.from({ length: 5 }, (_, i) => ({ partition: p, value: `r2-p${p}-o${10 + i}` })),
-    );
+    const round2 = partitionRecords('r2', SIX.length, 10, 5);
     await producer.send({ topic, acks: -1, messages: round2 });
 
     const second = [

@@ -1,9 +1,11 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin, type Kafka } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  GROUP_TEST_PROPS,
+  kill9,
   prepareBrokerNode,
   requireBuiltBroker,
   run,
@@ -11,6 +13,13 @@ import {
   type BrokerNode,
   type RunningBrokerProcess,
 } from '../harness/broker-process.js';
+import {
+  createTopic,
+  kafkajsClient,
+  partitionRecords,
+  PATIENT_RETRY,
+  produce,
+} from '../harness/kafkajs-client.js';
 import {
   startKafkajsMemberProcess,
   type KafkajsMemberProcess,
@@ -76,15 +85,6 @@ function byPartitionAndOffset(a: KcatRecord, b: KcatRecord): number {
   return a.partition - b.partition || a.offset - b.offset;
 }
 
-/** SIGKILL by pid; resolves once the process is gone. */
-async function kill9(broker: RunningBrokerProcess): Promise<void> {
-  const child = broker.child;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(child.pid!, 'SIGKILL');
-  await exited;
-}
-
 describe('consumer groups with kcat and across broker restarts', () => {
   let dir: string;
   let broker: RunningBrokerProcess | undefined;
@@ -112,19 +112,11 @@ describe('consumer groups with kcat and across broker restarts', () => {
   async function freshNode(name: string): Promise<BrokerNode> {
     const nodeDir = join(dir, name);
     await mkdir(nodeDir);
-    return prepareBrokerNode(nodeDir, {
-      'auto.create.topics.enable': 'false',
-      'offsets.topic.num.partitions': '5',
-    });
+    return prepareBrokerNode(nodeDir, GROUP_TEST_PROPS);
   }
 
   function kafkaFor(node: BrokerNode): Kafka {
-    return new Kafka({
-      clientId: 'groups-kcat-restart-test',
-      brokers: [node.bootstrap],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 8, initialRetryTime: 200 },
-    });
+    return kafkajsClient('groups-kcat-restart-test', [node.bootstrap], PATIENT_RETRY);
   }
 
   async function connectAdmin(node: BrokerNode): Promise<Admin> {
@@ -134,28 +126,14 @@ describe('consumer groups with kcat and across broker restarts', () => {
     return admin;
   }
 
-  async function produce(
-    node: BrokerNode,
-    topic: string,
-    messages: { partition: number; value: string }[],
-  ): Promise<void> {
-    const producer = kafkaFor(node).producer();
-    await producer.connect();
-    try {
-      await producer.send({ topic, acks: -1, messages });
-    } finally {
-      await producer.disconnect();
-    }
-  }
-
-  /** `count` records in each of `partitions` partitions, values naming partition and offset. */
-  function records(prefix: string, partitions: number, from: number, count: number) {
-    return Array.from({ length: partitions }, (_, p) =>
-      Array.from({ length: count }, (_, i) => ({
-        partition: p,
-        value: `${prefix}-p${p}-o${from + i}`,
-      })),
-    ).flat();
+  /** Asserts that kafkajs's admin describes `groupId` as an empty consumer group. */
+  async function expectEmptyGroup(admin: Admin, groupId: string): Promise<void> {
+    expect((await admin.describeGroups([groupId])).groups[0]).toMatchObject({
+      groupId,
+      state: 'Empty',
+      protocolType: 'consumer',
+      members: [],
+    });
   }
 
   it('kcat -G consumes every partition, commits, and a second run gets only new records', async () => {
@@ -164,10 +142,10 @@ describe('consumer groups with kcat and across broker restarts', () => {
     const admin = await connectAdmin(node);
     const topic = 'kcat-balanced';
     const groupId = 'kcat-group';
-    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+    await createTopic(admin, topic, 4);
 
-    const first = records('first', 4, 0, 10);
-    await produce(node, topic, first);
+    const first = partitionRecords('first', 4, 0, 10);
+    await produce(kafkaFor(node), topic, first);
     const consumed1 = await kcatGroupConsume(node.bootstrap, groupId, topic);
     expect(consumed1.sort(byPartitionAndOffset)).toEqual(
       first.map((r, i) => ({ partition: r.partition, offset: i % 10, value: r.value })),
@@ -180,15 +158,10 @@ describe('consumer groups with kcat and across broker restarts', () => {
     ]);
     const listed = await admin.listGroups();
     expect(listed.groups).toContainEqual({ groupId, protocolType: 'consumer' });
-    expect((await admin.describeGroups([groupId])).groups[0]).toMatchObject({
-      groupId,
-      state: 'Empty',
-      protocolType: 'consumer',
-      members: [],
-    });
+    await expectEmptyGroup(admin, groupId);
 
-    const second = records('second', 4, 10, 5);
-    await produce(node, topic, second);
+    const second = partitionRecords('second', 4, 10, 5);
+    await produce(kafkaFor(node), topic, second);
     const consumed2 = await kcatGroupConsume(node.bootstrap, groupId, topic);
     expect(consumed2.sort(byPartitionAndOffset)).toEqual(
       second.map((r, i) => ({ partition: r.partition, offset: 10 + (i % 5), value: r.value })),
@@ -210,9 +183,9 @@ describe('consumer groups with kcat and across broker restarts', () => {
       broker = await startBrokerProcess(node);
       let admin = await connectAdmin(node);
       const topic = 'restart-topic';
-      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-      const before = records('before', 3, 0, 10);
-      await produce(node, topic, before);
+      await createTopic(admin, topic, 3);
+      const before = partitionRecords('before', 3, 0, 10);
+      await produce(kafkaFor(node), topic, before);
 
       // A kafkajs member commits partition p up to cutoff[p], with metadata, as it consumes.
       const memberGroup = 'restart-kafkajs-group';
@@ -334,18 +307,11 @@ describe('consumer groups with kcat and across broker restarts', () => {
       for (const groupId of [memberGroup, kcatGroup, liveGroup]) {
         expect(groups).toContainEqual({ groupId, protocolType: 'consumer' });
       }
-      for (const groupId of [memberGroup, kcatGroup]) {
-        expect((await admin.describeGroups([groupId])).groups[0]).toMatchObject({
-          groupId,
-          state: 'Empty',
-          protocolType: 'consumer',
-          members: [],
-        });
-      }
+      for (const groupId of [memberGroup, kcatGroup]) await expectEmptyGroup(admin, groupId);
 
       // Consumers resume at the commits: kafkajs from the cutoffs, kcat from the end.
-      const after = records('after', 3, 10, 5);
-      await produce(node, topic, after);
+      const after = partitionRecords('after', 3, 10, 5);
+      await produce(kafkaFor(node), topic, after);
       const resumed = await startMember({
         brokers: [node.bootstrap],
         groupId: memberGroup,

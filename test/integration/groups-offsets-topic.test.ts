@@ -1,18 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponse, encodeRequest } from '../../src/protocol/api.js';
 import { ApiKey } from '../../src/protocol/messages/generated/index.js';
 import type { OffsetCommitRequest } from '../../src/protocol/messages/generated/offset-commit-request.js';
-import {
-  prepareBrokerNode,
-  requireBuiltBroker,
-  startBrokerProcess,
-  type BrokerNode,
-  type RunningBrokerProcess,
-} from '../harness/broker-process.js';
+import { startTempBroker, type BrokerNode, type TempBroker } from '../harness/broker-process.js';
+import { createTopic, kafkajsClient, produce } from '../harness/kafkajs-client.js';
 import {
   startMember,
   waitForStableGroup,
@@ -217,9 +209,8 @@ interface StoredRecord {
 }
 
 describe('__consumer_offsets records as Kafka documents them', () => {
-  let dir: string;
+  let broker: TempBroker | undefined;
   let node: BrokerNode;
-  let broker: RunningBrokerProcess | undefined;
   let kafka: Kafka;
   let admin: Admin;
   const members: InProcessMember[] = [];
@@ -227,18 +218,12 @@ describe('__consumer_offsets records as Kafka documents them', () => {
   let correlationId = 0;
 
   beforeAll(async () => {
-    requireBuiltBroker();
-    dir = await mkdtemp(join(tmpdir(), 'groups-offsets-topic-'));
-    node = await prepareBrokerNode(dir, {
+    broker = await startTempBroker('groups-offsets-topic-', {
       'auto.create.topics.enable': 'false',
       'offsets.topic.num.partitions': String(OFFSETS_PARTITIONS),
     });
-    broker = await startBrokerProcess(node);
-    kafka = new Kafka({
-      clientId: 'offsets-topic-test',
-      brokers: [node.bootstrap],
-      logLevel: logLevel.NOTHING,
-    });
+    node = broker.node;
+    kafka = kafkajsClient('offsets-topic-test', [node.bootstrap]);
     admin = kafka.admin();
     await admin.connect();
   }, 60_000);
@@ -247,8 +232,7 @@ describe('__consumer_offsets records as Kafka documents them', () => {
     wire?.destroy();
     await Promise.allSettled(members.map((m) => m.stop()));
     await admin?.disconnect();
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   }, 60_000);
 
   /** Every record of `__consumer_offsets` up to its current end, read by a kafkajs consumer. */
@@ -310,17 +294,14 @@ describe('__consumer_offsets records as Kafka documents them', () => {
     const topic = 'format-topic';
     const groupId = 'format-group';
     const simpleGroup = 'format-simple-group';
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
+    await createTopic(admin, topic, 2);
+    await produce(
+      kafka,
       topic,
-      acks: -1,
-      messages: [0, 1].flatMap((p) =>
+      [0, 1].flatMap((p) =>
         Array.from({ length: 10 }, (_, i) => ({ partition: p, value: `v${p}-${i}` })),
       ),
-    });
-    await producer.disconnect();
+    );
 
     const a = await startMember({
       brokers: [node.bootstrap],

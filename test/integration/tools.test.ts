@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  binPath,
   prepareBrokerNode,
   requireBuiltBroker,
   run,
@@ -19,12 +19,10 @@ import {
  * and dump-log over the partition files after a clean shutdown.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = (name: string): string => join(ROOT, 'bin', name);
 const KCAT = '/usr/bin/kcat';
 
 async function tool(name: string, args: readonly string[], input?: string): Promise<RunResult> {
-  const result = await run(bin(name), args, { input, timeoutMs: 30_000 });
+  const result = await run(binPath(name), args, { input, timeoutMs: 30_000 });
   expect(result.timedOut, `${name} timed out: ${result.stderr}`).toBe(false);
   return result;
 }

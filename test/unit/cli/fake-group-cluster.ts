@@ -10,7 +10,13 @@ import {
 } from '../../../src/client/consumer-protocol.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { ApiKey } from '../../../src/protocol/messages/generated/index.js';
-import { metadataResponse, startFakeBroker, type FakeBroker } from '../client/fake-broker.js';
+import {
+  findCoordinatorResponse,
+  GROUP_API_VERSIONS,
+  metadataResponse,
+  startFakeBroker,
+  type FakeBroker,
+} from '../client/fake-broker.js';
 
 export interface FakePartition {
   logStart: bigint;
@@ -47,17 +53,7 @@ export class FakeGroupCluster {
     const cluster = new FakeGroupCluster();
     cluster.broker = await startFakeBroker({
       nodeId: 1,
-      versions: {
-        [ApiKey.Metadata]: [0, 12],
-        [ApiKey.ListOffsets]: [0, 8],
-        [ApiKey.FindCoordinator]: [0, 6],
-        [ApiKey.ListGroups]: [0, 5],
-        [ApiKey.DescribeGroups]: [0, 5],
-        [ApiKey.OffsetFetch]: [0, 9],
-        [ApiKey.OffsetCommit]: [0, 9],
-        [ApiKey.DeleteGroups]: [0, 2],
-        [ApiKey.OffsetDelete]: [0, 0],
-      },
+      versions: { ...GROUP_API_VERSIONS, [ApiKey.ListOffsets]: [0, 8] },
       handle: (request) => cluster.handle(request),
     });
     return cluster;
@@ -100,17 +96,7 @@ export class FakeGroupCluster {
       case ApiKey.ListOffsets:
         return this.listOffsets(body);
       case ApiKey.FindCoordinator:
-        return request.apiVersion >= 4
-          ? {
-              coordinators: (body as { coordinatorKeys: string[] }).coordinatorKeys.map((key) => ({
-                key,
-                nodeId: 1,
-                host: this.broker.host,
-                port: this.broker.port,
-                errorCode: 0,
-              })),
-            }
-          : { errorCode: 0, nodeId: 1, host: this.broker.host, port: this.broker.port };
+        return findCoordinatorResponse(request, () => this.broker);
       case ApiKey.ListGroups:
         return this.listGroups(body);
       case ApiKey.DescribeGroups:

@@ -227,6 +227,8 @@ describe('--describe', () => {
 });
 
 describe('--reset-offsets', () => {
+  const resetOffsets = (group: string, ...args: string[]): Promise<Result> =>
+    tool('--reset-offsets', '--group', group, ...args);
   const planRows = (group: string, rows: [string, number, string][]): string =>
     [
       '',
@@ -236,14 +238,7 @@ describe('--reset-offsets', () => {
     ].join('\n');
 
   it('plans without --execute (a dry run with Kafka’s warning) and changes nothing', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'idle',
-      '--topic',
-      'orders',
-      '--to-earliest',
-    );
+    const r = await resetOffsets('idle', '--topic', 'orders', '--to-earliest');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
       /^WARN: No action will be performed as the --execute option is missing\./,
@@ -259,16 +254,7 @@ describe('--reset-offsets', () => {
   });
 
   it('--execute commits; --to-offset is clamped into the log', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'idle',
-      '--topic',
-      'orders:0,2',
-      '--to-offset',
-      '25',
-      '--execute',
-    );
+    const r = await resetOffsets('idle', '--topic', 'orders:0,2', '--to-offset', '25', '--execute');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       planRows('idle', [
@@ -283,15 +269,7 @@ describe('--reset-offsets', () => {
   });
 
   it('--shift-by moves each committed offset, clamped at the log start', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'idle',
-      '--all-topics',
-      '--shift-by',
-      '-3',
-      '--execute',
-    );
+    const r = await resetOffsets('idle', '--all-topics', '--shift-by', '-3', '--execute');
     expect(r.code).toBe(0);
     // orders-1 starts at 2, so 4 - 3 = 1 becomes 2.
     expect(cluster.committed('idle')).toEqual({ 'orders:0': 0n, 'orders:1': 2n, 'orders:2': 3n });
@@ -302,16 +280,7 @@ describe('--reset-offsets', () => {
 
   it('--shift-by refuses a partition without a committed offset', async () => {
     cluster.addGroup('fresh', {});
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'fresh',
-      '--topic',
-      'audit',
-      '--shift-by',
-      '1',
-      '--execute',
-    );
+    const r = await resetOffsets('fresh', '--topic', 'audit', '--shift-by', '1', '--execute');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /^Cannot shift offset for partition audit-0 since there is no current committed offset\n/,
@@ -319,20 +288,10 @@ describe('--reset-offsets', () => {
   });
 
   it('--to-latest and --to-current', async () => {
-    await tool(
-      '--reset-offsets',
-      '--group',
-      'idle',
-      '--topic',
-      'orders:0',
-      '--to-latest',
-      '--execute',
-    );
+    await resetOffsets('idle', '--topic', 'orders:0', '--to-latest', '--execute');
     expect(cluster.committed('idle')['orders:0']).toBe(10n);
     // audit-0 has no committed offset: --to-current takes the log end there.
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
+    const r = await resetOffsets(
       'idle',
       '--topic',
       'orders:1',
@@ -346,9 +305,7 @@ describe('--reset-offsets', () => {
   });
 
   it('--to-datetime looks offsets up by time, falling back to the log end for a partition without one', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
+    const r = await resetOffsets(
       'idle',
       '--topic',
       'orders:0,1',
@@ -362,9 +319,7 @@ describe('--reset-offsets', () => {
     );
     // Offset 7 is the first record at 6000 ms or later.
     expect(cluster.committed('idle')).toMatchObject({ 'orders:0': 10n, 'orders:1': 7n });
-    const zoned = await tool(
-      '--reset-offsets',
-      '--group',
+    const zoned = await resetOffsets(
       'idle',
       '--topic',
       'orders:1',
@@ -376,14 +331,7 @@ describe('--reset-offsets', () => {
   });
 
   it('refuses a group that is not inactive', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'active',
-      '--all-topics',
-      '--to-earliest',
-      '--execute',
-    );
+    const r = await resetOffsets('active', '--all-topics', '--to-earliest', '--execute');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       "\nError: Assignments can only be reset if the group 'active' is inactive, but the current state is Stable.\n" +
@@ -393,23 +341,13 @@ describe('--reset-offsets', () => {
   });
 
   it('resets a group that does not exist yet (it is created by the commit)', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'newcomer',
-      '--topic',
-      'audit',
-      '--to-earliest',
-      '--execute',
-    );
+    const r = await resetOffsets('newcomer', '--topic', 'audit', '--to-earliest', '--execute');
     expect(r.code).toBe(0);
     expect(cluster.committed('newcomer')).toEqual({ 'audit:0': 0n });
   });
 
   it('--export writes CSV and --from-file reads it back', async () => {
-    const exported = await tool(
-      '--reset-offsets',
-      '--group',
+    const exported = await resetOffsets(
       'idle',
       '--all-topics',
       '--to-latest',
@@ -417,9 +355,7 @@ describe('--reset-offsets', () => {
       '--dry-run',
     );
     expect(exported.stdout).toBe('orders,0,10\norders,1,20\norders,2,30\n\n');
-    const two = await tool(
-      '--reset-offsets',
-      '--group',
+    const two = await resetOffsets(
       'idle',
       '--group',
       'newcomer',
@@ -432,21 +368,13 @@ describe('--reset-offsets', () => {
 
     const file = join(dir, 'plan.csv');
     await writeFile(file, 'orders,0,3\norders,2,99\n');
-    const r = await tool('--reset-offsets', '--group', 'idle', '--from-file', file, '--execute');
+    const r = await resetOffsets('idle', '--from-file', file, '--execute');
     expect(r.code).toBe(0);
     expect(cluster.committed('idle')).toEqual({ 'orders:0': 3n, 'orders:1': 4n, 'orders:2': 30n });
   });
 
   it('reports partitions that do not exist', async () => {
-    const r = await tool(
-      '--reset-offsets',
-      '--group',
-      'idle',
-      '--topic',
-      'orders:7',
-      '--to-earliest',
-      '--execute',
-    );
+    const r = await resetOffsets('idle', '--topic', 'orders:7', '--to-earliest', '--execute');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       '\nError: Executing consumer group command failed due to The partitions "orders-7" do not exist\n',

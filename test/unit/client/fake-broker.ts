@@ -109,6 +109,37 @@ export async function startFakeBroker(options: {
   return broker;
 }
 
+/** The group APIs at the versions the group admin client speaks, up to the latest of each. */
+export const GROUP_API_VERSIONS: VersionRanges = {
+  [ApiKey.Metadata]: [0, 12],
+  [ApiKey.FindCoordinator]: [0, 6],
+  [ApiKey.ListGroups]: [0, 5],
+  [ApiKey.DescribeGroups]: [0, 5],
+  [ApiKey.OffsetFetch]: [0, 9],
+  [ApiKey.OffsetCommit]: [0, 9],
+  [ApiKey.DeleteGroups]: [0, 2],
+  [ApiKey.OffsetDelete]: [0, 0],
+};
+
+/**
+ * A FindCoordinator response naming `coordinatorOf(key)` for each key asked for: every key of
+ * the batched form (v4+), or the single key before.
+ */
+export function findCoordinatorResponse(
+  request: DecodedRequest,
+  coordinatorOf: (key: string) => Pick<FakeBroker, 'nodeId' | 'host' | 'port'>,
+): ResponseBody<typeof ApiKey.FindCoordinator> {
+  const body = request.body as { coordinatorKeys: string[]; key: string };
+  const keys = request.apiVersion >= 4 ? body.coordinatorKeys : [body.key];
+  const found = keys.map((key) => {
+    const node = coordinatorOf(key);
+    return { key, nodeId: node.nodeId, host: node.host, port: node.port, errorCode: 0 };
+  });
+  return request.apiVersion >= 4
+    ? { coordinators: found }
+    : { errorCode: 0, nodeId: found[0].nodeId, host: found[0].host, port: found[0].port };
+}
+
 /** A Metadata response naming the given brokers and topics (leader: the first broker). */
 export function metadataResponse(
   brokers: readonly Pick<FakeBroker, 'nodeId' | 'host' | 'port'>[],

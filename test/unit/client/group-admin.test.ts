@@ -5,6 +5,8 @@ import type { DecodedRequest } from '../../../src/protocol/api.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { ApiKey } from '../../../src/protocol/messages/generated/index.js';
 import {
+  findCoordinatorResponse,
+  GROUP_API_VERSIONS,
   metadataResponse,
   startFakeBroker,
   type FakeBroker,
@@ -25,17 +27,6 @@ afterEach(async () => {
   for (const b of brokers.splice(0)) await b.close();
 });
 
-const ALL_GROUP_APIS: VersionRanges = {
-  [ApiKey.Metadata]: [0, 12],
-  [ApiKey.FindCoordinator]: [0, 6],
-  [ApiKey.ListGroups]: [0, 5],
-  [ApiKey.DescribeGroups]: [0, 5],
-  [ApiKey.OffsetFetch]: [0, 9],
-  [ApiKey.OffsetCommit]: [0, 9],
-  [ApiKey.DeleteGroups]: [0, 2],
-  [ApiKey.OffsetDelete]: [0, 0],
-};
-
 /**
  * A cluster of `count` fake nodes sharing one handler; Metadata names all of them and
  * FindCoordinator (when the handler leaves it alone) answers with `coordinatorOf`.
@@ -49,21 +40,16 @@ async function cluster(
   for (let i = 0; i < count; i++) {
     const node = await startFakeBroker({
       nodeId: i + 1,
-      versions: options.versions ?? ALL_GROUP_APIS,
+      versions: options.versions ?? GROUP_API_VERSIONS,
       handle: (request, self) => {
         if (request.apiKey === ApiKey.Metadata) return metadataResponse(nodes);
         const answer = handle(request, self);
         if (answer !== undefined) return answer;
         if (request.apiKey === ApiKey.FindCoordinator) {
-          const body = request.body as { coordinatorKeys: string[]; key: string };
-          const keys = request.apiVersion >= 4 ? body.coordinatorKeys : [body.key];
-          const found = keys.map((key) => {
-            const node = nodes[(options.coordinatorOf?.(key) ?? 1) - 1];
-            return { key, nodeId: node.nodeId, host: node.host, port: node.port, errorCode: 0 };
-          });
-          return request.apiVersion >= 4
-            ? { coordinators: found }
-            : { errorCode: 0, nodeId: found[0].nodeId, host: found[0].host, port: found[0].port };
+          return findCoordinatorResponse(
+            request,
+            (key) => nodes[(options.coordinatorOf?.(key) ?? 1) - 1],
+          );
         }
         throw new Error(`unexpected api key ${request.apiKey}`);
       },
@@ -116,7 +102,7 @@ describe('GroupAdmin.findCoordinator', () => {
 
   it('uses the single key of v3 when the broker stops there', async () => {
     const [node] = await cluster(1, () => undefined, {
-      versions: { ...ALL_GROUP_APIS, [ApiKey.FindCoordinator]: [0, 3] },
+      versions: { ...GROUP_API_VERSIONS, [ApiKey.FindCoordinator]: [0, 3] },
     });
     await adminFor(node).findCoordinator('legacy');
     const [request] = of(node, ApiKey.FindCoordinator);
@@ -199,7 +185,7 @@ describe('GroupAdmin.listGroups', () => {
         request.apiKey === ApiKey.ListGroups
           ? { errorCode: 0, groups: [{ groupId: 'x', protocolType: 'consumer' }] }
           : undefined,
-      { versions: { ...ALL_GROUP_APIS, [ApiKey.ListGroups]: [0, 3] } },
+      { versions: { ...GROUP_API_VERSIONS, [ApiKey.ListGroups]: [0, 3] } },
     );
     const admin = adminFor(node);
     const groups = await admin.listGroups();
@@ -351,7 +337,7 @@ describe('GroupAdmin offsets', () => {
           ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }
           : { topics: [committed], errorCode: 0 };
       },
-      { versions: { ...ALL_GROUP_APIS, [ApiKey.OffsetFetch]: [0, 7] } },
+      { versions: { ...GROUP_API_VERSIONS, [ApiKey.OffsetFetch]: [0, 7] } },
     );
     const admin = adminFor(node);
     const offsets = await admin.fetchOffsets('g', [

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { GroupState } from '../../../../src/coordinator/group/classic-group.js';
+import type {
+  HeartbeatParams,
+  SyncGroupParams,
+} from '../../../../src/coordinator/group/group-membership.js';
 import { ErrorCode } from '../../../../src/protocol/errors.js';
 import {
+  commitParams,
+  heartbeatParams,
   joinMember,
   settle,
   startCoordinator,
   subscription,
+  syncParams,
   type Harness,
 } from './group-test-kit.js';
 
@@ -15,15 +22,15 @@ async function stableSingleMember(h: Harness, groupId = 'g') {
   await h.time.advance(0);
   const joined = await joining;
   expect(joined.errorCode).toBe(ErrorCode.NONE);
-  const synced = await h.coordinator.membership.syncGroup({
-    groupId,
-    generationId: joined.generationId,
-    memberId: joined.memberId,
-    groupInstanceId: null,
-    protocolType: 'consumer',
-    protocolName: 'range',
-    assignments: [{ memberId: joined.memberId, assignment: Buffer.from('A') }],
-  });
+  const synced = await h.coordinator.membership.syncGroup(
+    syncParams(joined.memberId, {
+      groupId,
+      generationId: joined.generationId,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [{ memberId: joined.memberId, assignment: Buffer.from('A') }],
+    }),
+  );
   expect(synced).toMatchObject({ errorCode: ErrorCode.NONE, assignment: Buffer.from('A') });
   await settle();
   return joined;
@@ -55,15 +62,13 @@ describe('JoinGroup / SyncGroup', () => {
     expect(joined.members.map((m) => m.memberId)).toEqual([first.memberId]);
     expect(group(h).state).toBe(GroupState.CompletingRebalance);
 
-    const synced = await h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 1,
-      memberId: first.memberId,
-      groupInstanceId: null,
-      protocolType: 'consumer',
-      protocolName: 'range',
-      assignments: [{ memberId: first.memberId, assignment: Buffer.from([1, 2, 3]) }],
-    });
+    const synced = await h.coordinator.membership.syncGroup(
+      syncParams(first.memberId, {
+        protocolType: 'consumer',
+        protocolName: 'range',
+        assignments: [{ memberId: first.memberId, assignment: Buffer.from([1, 2, 3]) }],
+      }),
+    );
     expect(synced).toEqual({
       errorCode: ErrorCode.NONE,
       protocolType: 'consumer',
@@ -81,14 +86,9 @@ describe('JoinGroup / SyncGroup', () => {
     const joiningB = joinMember(h, { clientId: 'b' });
     await settle();
     expect(group(h).state).toBe(GroupState.PreparingRebalance);
-    expect(
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: a.memberId,
-        groupInstanceId: null,
-      }),
-    ).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(h.coordinator.membership.heartbeat(heartbeatParams(a.memberId))).toBe(
+      ErrorCode.REBALANCE_IN_PROGRESS,
+    );
     const rejoinA = joinMember(h, { memberId: a.memberId });
     await settle();
     const [joinedA, joinedB] = await Promise.all([rejoinA, joiningB]);
@@ -101,31 +101,22 @@ describe('JoinGroup / SyncGroup', () => {
     expect(joinedB.members).toEqual([]);
 
     // The follower's SyncGroup waits for the leader's assignment.
-    const syncB = h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 2,
-      memberId: joinedB.memberId,
-      groupInstanceId: null,
-      protocolType: null,
-      protocolName: null,
-      assignments: [],
-    });
+    const syncB = h.coordinator.membership.syncGroup(
+      syncParams(joinedB.memberId, { generationId: 2 }),
+    );
     let bDone = false;
     void syncB.then(() => (bDone = true));
     await settle();
     expect(bDone).toBe(false);
-    await h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 2,
-      memberId: a.memberId,
-      groupInstanceId: null,
-      protocolType: null,
-      protocolName: null,
-      assignments: [
-        { memberId: a.memberId, assignment: Buffer.from('a') },
-        { memberId: joinedB.memberId, assignment: Buffer.from('b') },
-      ],
-    });
+    await h.coordinator.membership.syncGroup(
+      syncParams(a.memberId, {
+        generationId: 2,
+        assignments: [
+          { memberId: a.memberId, assignment: Buffer.from('a') },
+          { memberId: joinedB.memberId, assignment: Buffer.from('b') },
+        ],
+      }),
+    );
     expect((await syncB).assignment).toEqual(Buffer.from('b'));
     expect(group(h).state).toBe(GroupState.Stable);
   });
@@ -134,14 +125,7 @@ describe('JoinGroup / SyncGroup', () => {
     const h = await startCoordinator();
     const a = await stableSingleMember(h);
     await h.time.advance(9_000);
-    expect(
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: a.memberId,
-        groupInstanceId: null,
-      }),
-    ).toBe(ErrorCode.NONE);
+    expect(h.coordinator.membership.heartbeat(heartbeatParams(a.memberId))).toBe(ErrorCode.NONE);
     await h.time.advance(9_999);
     expect(group(h).has(a.memberId)).toBe(true);
     await h.time.advance(1);
@@ -159,12 +143,7 @@ describe('JoinGroup / SyncGroup', () => {
     // A keeps heartbeating but never rejoins.
     for (let elapsed = 0; elapsed < 30_000; elapsed += 5_000) {
       await h.time.advance(5_000);
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: a.memberId,
-        groupInstanceId: null,
-      });
+      h.coordinator.membership.heartbeat(heartbeatParams(a.memberId));
     }
     const joinedB = await joiningB;
     expect(joinedB).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 2 });
@@ -229,15 +208,9 @@ describe('JoinGroup / SyncGroup', () => {
     const joining = joinMember(h, { groupInstanceId: 'static', rebalanceTimeoutMs: 2000 });
     await h.time.advance(0);
     const first = await joining;
-    await h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 1,
-      memberId: first.memberId,
-      groupInstanceId: 'static',
-      protocolType: null,
-      protocolName: null,
-      assignments: [],
-    });
+    await h.coordinator.membership.syncGroup(
+      syncParams(first.memberId, { groupInstanceId: 'static' }),
+    );
     await settle();
     const dynamic = joinMember(h, { clientId: 'dyn', rebalanceTimeoutMs: 2000 });
     await h.time.advance(2000);
@@ -248,12 +221,9 @@ describe('JoinGroup / SyncGroup', () => {
       [first.memberId, joined.memberId].sort(),
     );
     expect(
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: first.memberId,
-        groupInstanceId: 'static',
-      }),
+      h.coordinator.membership.heartbeat(
+        heartbeatParams(first.memberId, { groupInstanceId: 'static' }),
+      ),
     ).toBe(ErrorCode.ILLEGAL_GENERATION);
   });
 
@@ -263,15 +233,12 @@ describe('JoinGroup / SyncGroup', () => {
     await h.time.advance(0);
     const first = await joining;
     expect(first.memberId).toMatch(/^instance-1-/);
-    await h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 1,
-      memberId: first.memberId,
-      groupInstanceId: 'instance-1',
-      protocolType: null,
-      protocolName: null,
-      assignments: [{ memberId: first.memberId, assignment: Buffer.from('x') }],
-    });
+    await h.coordinator.membership.syncGroup(
+      syncParams(first.memberId, {
+        groupInstanceId: 'instance-1',
+        assignments: [{ memberId: first.memberId, assignment: Buffer.from('x') }],
+      }),
+    );
     await settle();
 
     const again = await joinMember(h, {
@@ -288,23 +255,14 @@ describe('JoinGroup / SyncGroup', () => {
     expect(group(h).state).toBe(GroupState.Stable);
     expect(group(h).generationId).toBe(1);
     expect(
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: first.memberId,
-        groupInstanceId: 'instance-1',
-      }),
+      h.coordinator.membership.heartbeat(
+        heartbeatParams(first.memberId, { groupInstanceId: 'instance-1' }),
+      ),
     ).toBe(ErrorCode.FENCED_INSTANCE_ID);
     // The new id keeps the old assignment.
-    const synced = await h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 1,
-      memberId: again.memberId,
-      groupInstanceId: 'instance-1',
-      protocolType: null,
-      protocolName: null,
-      assignments: [],
-    });
+    const synced = await h.coordinator.membership.syncGroup(
+      syncParams(again.memberId, { groupInstanceId: 'instance-1' }),
+    );
     expect(synced.assignment).toEqual(Buffer.from('x'));
   });
 
@@ -334,31 +292,16 @@ describe('JoinGroup / SyncGroup', () => {
   it('checks SyncGroup and Heartbeat members, generations and protocols', async () => {
     const h = await startCoordinator();
     const a = await stableSingleMember(h);
-    const sync = (overrides: object) =>
-      h.coordinator.membership.syncGroup({
-        groupId: 'g',
-        generationId: 1,
-        memberId: a.memberId,
-        groupInstanceId: null,
-        protocolType: null,
-        protocolName: null,
-        assignments: [],
-        ...overrides,
-      });
+    const sync = (overrides: Partial<SyncGroupParams>) =>
+      h.coordinator.membership.syncGroup(syncParams(a.memberId, overrides));
     expect((await sync({ memberId: 'x' })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect((await sync({ generationId: 7 })).errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect((await sync({ protocolName: 'roundrobin' })).errorCode).toBe(
       ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
     );
     expect((await sync({ groupId: 'other' })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    const heartbeat = (overrides: object) =>
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: a.memberId,
-        groupInstanceId: null,
-        ...overrides,
-      });
+    const heartbeat = (overrides: Partial<HeartbeatParams>) =>
+      h.coordinator.membership.heartbeat(heartbeatParams(a.memberId, overrides));
     expect(heartbeat({ generationId: 0 })).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect(heartbeat({ memberId: 'x' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(heartbeat({ groupInstanceId: 'i' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -421,24 +364,9 @@ describe('coordinator ownership', () => {
 
     const loading = h.coordinator.onElection(0, 1);
     const joinWhileLoading = joinMember(h);
-    const syncWhileLoading = h.coordinator.membership.syncGroup({
-      groupId: 'g',
-      generationId: 1,
-      memberId: 'm',
-      groupInstanceId: null,
-      protocolType: null,
-      protocolName: null,
-      assignments: [],
-    });
+    const syncWhileLoading = h.coordinator.membership.syncGroup(syncParams('m'));
     // Heartbeats are accepted while loading; SyncGroup asks the member to rejoin.
-    expect(
-      h.coordinator.membership.heartbeat({
-        groupId: 'g',
-        generationId: 1,
-        memberId: 'm',
-        groupInstanceId: null,
-      }),
-    ).toBe(ErrorCode.NONE);
+    expect(h.coordinator.membership.heartbeat(heartbeatParams('m'))).toBe(ErrorCode.NONE);
     expect((await joinWhileLoading).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     expect((await syncWhileLoading).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     await loading;
@@ -449,28 +377,10 @@ describe('coordinator ownership', () => {
     const h = await startCoordinator();
     const a = await stableSingleMember(h);
     const committed = await h.coordinator.offsets.commitOffsets(
-      {
-        groupId: 'g',
-        generationId: 1,
-        memberId: a.memberId,
-        groupInstanceId: null,
-        retentionTimeMs: -1n,
-        apiVersion: 8,
-        topics: [
-          {
-            name: 't',
-            partitions: [
-              {
-                partitionIndex: 0,
-                committedOffset: 42n,
-                committedLeaderEpoch: 3,
-                commitTimestamp: -1n,
-                committedMetadata: 'm',
-              },
-            ],
-          },
-        ],
-      },
+      commitParams(
+        { generationId: 1, memberId: a.memberId },
+        { committedOffset: 42n, committedLeaderEpoch: 3, committedMetadata: 'm' },
+      ),
       () => true,
     );
     expect(committed[0].partitions[0].errorCode).toBe(ErrorCode.NONE);
