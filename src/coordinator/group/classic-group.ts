@@ -211,13 +211,6 @@ export class ClassicGroup {
     return this.staticMembers.get(groupInstanceId);
   }
 
-  /** A known static member whose current member id is another one. */
-  isStaticMemberFenced(groupInstanceId: string | null, memberId: string): boolean {
-    if (groupInstanceId === null) return false;
-    const current = this.staticMembers.get(groupInstanceId);
-    return current !== undefined && current !== memberId;
-  }
-
   /** UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID when the caller is not this member; else NONE. */
   validateMember(memberId: string, groupInstanceId: string | null): number {
     if (groupInstanceId !== null) {
@@ -321,10 +314,6 @@ export class ClassicGroup {
 
   addPendingMember(memberId: string): void {
     this.pendingJoinMembers.add(memberId);
-  }
-
-  get pendingMemberCount(): number {
-    return this.pendingJoinMembers.size;
   }
 
   get awaitingJoinMembers(): number {

@@ -57,7 +57,7 @@ export class GroupCoordinator {
       this.logger,
     );
     this.offsets = new GroupOffsets(this.store, options.config, this.clock, this.logger, (group) =>
-      this.membership.onGroupRemoved(group),
+      this.membership.onGroupUnloaded(group),
     );
     this.expiry = new PeriodicTask(
       'offsets-expiry',

@@ -858,7 +858,10 @@ export class GroupMembership {
     for (const member of group.members()) this.rescheduleHeartbeat(group, member);
   }
 
-  /** This broker no longer coordinates the group: whoever waits must look again. */
+  /**
+   * This broker no longer coordinates the group, or it was deleted: its timers stop and
+   * whoever waits must look for the coordinator again.
+   */
   onGroupUnloaded(group: ClassicGroup): void {
     this.timers.cancel(joinKey(group.groupId));
     this.timers.cancel(syncKey(group.groupId));
@@ -867,11 +870,6 @@ export class GroupMembership {
       group.completeJoin(member, joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
       group.completeSync(member, syncError(ErrorCode.NOT_COORDINATOR));
     }
-  }
-
-  /** Cancels the group's timers once it is deleted. */
-  onGroupRemoved(group: ClassicGroup): void {
-    this.onGroupUnloaded(group);
   }
 
   // ---- persistence ----

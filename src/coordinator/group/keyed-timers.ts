@@ -35,8 +35,4 @@ export class KeyedTimers {
   cancelAll(): void {
     for (const key of [...this.timers.keys()]) this.cancel(key);
   }
-
-  has(key: string): boolean {
-    return this.timers.has(key);
-  }
 }
