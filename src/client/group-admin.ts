@@ -10,6 +10,7 @@
  * the API reports them that way, and thrown as KafkaError otherwise.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DescribedGroupMember } from '../protocol/messages/generated/describe-groups-response.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ApiKey } from '../protocol/messages/generated/index.js';
 import type { Connection } from './connection.js';
@@ -68,16 +69,11 @@ export interface ListGroupsOptions {
   types?: readonly string[];
 }
 
-export interface GroupMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  /** The member's subscription in its protocol's format (consumer-protocol.ts decodes it). */
-  memberMetadata: Buffer;
-  /** The member's assignment in its protocol's format. */
-  memberAssignment: Buffer;
-}
+/**
+ * A described member: its metadata is the subscription and its assignment the assignment,
+ * each in its protocol's format (consumer-protocol.ts decodes the consumer protocol's).
+ */
+export type GroupMember = DescribedGroupMember;
 
 export interface GroupDescription {
   groupId: string;

@@ -8,6 +8,9 @@
  * keeps the bookkeeping consistent (counts of awaiting members, protocol votes, leader).
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import type { JoinGroupRequestProtocol } from '../../protocol/messages/generated/join-group-request.js';
+import type { JoinGroupResponse } from '../../protocol/messages/generated/join-group-response.js';
+import type { SyncGroupResponse } from '../../protocol/messages/generated/sync-group-response.js';
 
 export const GroupState = {
   Empty: 'Empty',
@@ -30,28 +33,10 @@ const VALID_PREVIOUS_STATES: Record<GroupStateName, readonly GroupStateName[]> =
 /** The consumer protocol type, whose subscriptions the coordinator can read. */
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
 
-export interface MemberProtocol {
-  name: string;
-  metadata: Buffer;
-}
-
-export interface JoinResult {
-  errorCode: number;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  skipAssignment: boolean;
-  memberId: string;
-  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
-}
-
-export interface SyncResult {
-  errorCode: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignment: Buffer;
-}
+export type MemberProtocol = JoinGroupRequestProtocol;
+/** What a JoinGroup is answered with, before the handler adds the throttle time. */
+export type JoinResult = Omit<JoinGroupResponse, 'throttleTimeMs'>;
+export type SyncResult = Omit<SyncGroupResponse, 'throttleTimeMs'>;
 
 export function joinError(memberId: string, errorCode: number): JoinResult {
   return {

@@ -14,6 +14,9 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../log/log.js';
 import { decodeMessage } from '../../protocol/codec/compile.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { DescribedGroup } from '../../protocol/messages/generated/describe-groups-response.js';
+import type { ListedGroup } from '../../protocol/messages/generated/list-groups-response.js';
+import type { SyncGroupRequestAssignment } from '../../protocol/messages/generated/sync-group-request.js';
 import {
   ConsumerProtocolSubscriptionSpec,
   type ConsumerProtocolSubscription,
@@ -58,7 +61,7 @@ export interface SyncGroupParams {
   groupInstanceId: string | null;
   protocolType: string | null;
   protocolName: string | null;
-  assignments: { memberId: string; assignment: Buffer }[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
 export interface HeartbeatParams {
@@ -79,28 +82,8 @@ export interface LeaveGroupResult {
   members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
 }
 
-export interface GroupDescription {
-  errorCode: number;
-  groupId: string;
-  groupState: string;
-  protocolType: string;
-  protocolData: string;
-  members: {
-    memberId: string;
-    groupInstanceId: string | null;
-    clientId: string;
-    clientHost: string;
-    memberMetadata: Buffer;
-    memberAssignment: Buffer;
-  }[];
-}
-
-export interface ListedGroup {
-  groupId: string;
-  protocolType: string;
-  groupState: string;
-  groupType: string;
-}
+/** A DescribeGroups entry, before the handler adds the authorized operations. */
+export type GroupDescription = Omit<DescribedGroup, 'authorizedOperations'>;
 
 interface MembershipLogger {
   info(obj: object, msg: string): void;

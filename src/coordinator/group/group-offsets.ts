@@ -7,6 +7,7 @@
  */
 import type { Clock } from '../../log/log.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { OffsetCommitRequestTopic } from '../../protocol/messages/generated/offset-commit-request.js';
 import {
   ClassicGroup,
   CONSUMER_PROTOCOL_TYPE,
@@ -30,17 +31,8 @@ export interface OffsetCommitParams {
   /** OffsetCommit v2-v4: the commit's own retention; -1 for the broker's. */
   retentionTimeMs: bigint;
   apiVersion: number;
-  topics: {
-    name: string;
-    partitions: {
-      partitionIndex: number;
-      committedOffset: bigint;
-      committedLeaderEpoch: number;
-      /** OffsetCommit v1: the client's commit time; -1 for now. */
-      commitTimestamp: bigint;
-      committedMetadata: string | null;
-    }[];
-  }[];
+  /** As OffsetCommit carries them (commitTimestamp -1: now; v1 only). */
+  topics: OffsetCommitRequestTopic[];
 }
 
 export interface PartitionErrors {
