@@ -261,8 +261,10 @@ export async function startBroker(
   ]);
   if (format.code !== 0) throw new Error(`format failed: ${format.stderr}${format.stdout}`);
   // BENCH_BROKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' runs the compiled broker
-  // under `node` with those flags (NODE_OPTIONS refuses --cpu-prof), e.g. to profile it.
+  // under `node` with those flags (NODE_OPTIONS refuses --cpu-prof), e.g. to profile it,
+  // after the heap flag bin/broker passes by default.
   const nodeArgs = (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  if (nodeArgs.length > 0) nodeArgs.unshift('--initial-old-space-size=256');
   const { child } =
     nodeArgs.length > 0
       ? await startChild(

@@ -17,8 +17,10 @@ import {
  *
  * Kafka mutes a channel once a request is read and unmutes it when the response has been
  * handed to the socket, so one request per connection is processed at a time. That is the
- * default here (`maxInFlightRequests` 1); a larger cap lets pipelined requests run
- * concurrently while their responses still leave in request order.
+ * default here (`maxInFlightRequests` 1); a larger cap lets pipelined requests whose API
+ * `mayOverlap` allows run concurrently while their responses still leave in request order.
+ * Any other request still runs alone: after everything before it is answered, and before
+ * anything after it starts.
  */
 
 export interface ConnectionLimits {
@@ -28,6 +30,8 @@ export interface ConnectionLimits {
   connectionsMaxIdleMs: number;
   /** Requests of one connection being processed at once. */
   maxInFlightRequests: number;
+  /** Whether a request with this API key may be processed beside other such requests. */
+  mayOverlap: (apiKey: number) => boolean;
   /** Bytes read ahead into the frame buffer while the in-flight cap is reached; reading pauses beyond them. */
   readAheadBytes: number;
   /** Reading and dispatching pause while more than this many response bytes wait in the socket. */
@@ -49,6 +53,8 @@ export interface ConnectionSetup {
 interface ResponseSlot {
   done: boolean;
   response: Buffer[] | null;
+  /** Processed alone: nothing else was in flight when it started, nothing starts meanwhile. */
+  alone: boolean;
 }
 
 type ConnectionState = 'open' | 'draining' | 'closed';
@@ -61,6 +67,8 @@ export class Connection {
   private readonly setup: ConnectionSetup;
   private readonly reader: FrameReader;
   private readonly slots: ResponseSlot[] = [];
+  /** A frame read but waiting until what is in flight lets it start. */
+  private waitingFrame: Buffer | null = null;
   private readonly clientInformation: ClientInformation = {
     softwareName: UNKNOWN_CLIENT_SOFTWARE,
     softwareVersion: UNKNOWN_CLIENT_SOFTWARE,
@@ -147,30 +155,39 @@ export class Connection {
     this.processFrames();
   }
 
-  /** Dispatches complete frames while the in-flight cap and the write buffer allow. */
+  /** Dispatches complete frames while the in-flight cap, overlap rules and write buffer allow. */
   private processFrames(): void {
     while (
       this.state === 'open' &&
       !this.writeBlocked &&
       this.slots.length < this.setup.limits.maxInFlightRequests
     ) {
-      let frame: Buffer | null;
-      try {
-        frame = this.reader.next();
-      } catch (error) {
-        this.closeOnBadFrame(error);
-        return;
+      let frame = this.waitingFrame;
+      if (frame === null) {
+        try {
+          frame = this.reader.next();
+        } catch (error) {
+          this.closeOnBadFrame(error);
+          return;
+        }
+        if (frame === null) break;
       }
-      if (frame === null) break;
-      this.dispatch(frame);
+      const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+      const alone = !this.setup.limits.mayOverlap(apiKey);
+      if (this.slots.length > 0 && (alone || this.slots[this.slots.length - 1].alone)) {
+        this.waitingFrame = frame;
+        break;
+      }
+      this.waitingFrame = null;
+      this.dispatch(frame, apiKey, alone);
     }
     this.updateReading();
     this.finishIfRemoteDone();
   }
 
-  private dispatch(frame: Buffer): void {
-    this.setup.metrics.countRequest(frame.length >= 2 ? frame.readInt16BE(0) : -1);
-    const slot: ResponseSlot = { done: false, response: null };
+  private dispatch(frame: Buffer, apiKey: number, alone: boolean): void {
+    this.setup.metrics.countRequest(apiKey);
+    const slot: ResponseSlot = { done: false, response: null, alone };
     this.slots.push(slot);
     const ctx: RequestContext = {
       connectionId: this.id,
@@ -235,7 +252,7 @@ export class Connection {
     const shouldPause =
       this.state === 'draining' ||
       this.writeBlocked ||
-      (this.slots.length >= limits.maxInFlightRequests &&
+      ((this.waitingFrame !== null || this.slots.length >= limits.maxInFlightRequests) &&
         this.reader.bufferedBytes >= limits.readAheadBytes);
     if (shouldPause && !this.readPaused) {
       this.readPaused = true;
@@ -249,7 +266,7 @@ export class Connection {
   /** After the client half-closed: answer what was dispatched, then close our side too. */
   private finishIfRemoteDone(): void {
     if (!this.remoteEnded || this.state === 'closed') return;
-    if (this.slots.length > 0 || this.writeBlocked) return;
+    if (this.slots.length > 0 || this.waitingFrame !== null || this.writeBlocked) return;
     this.state = 'closed';
     this.socket.end();
     this.wakeIdleWaiters();

@@ -31,6 +31,7 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.free
   connectionsMaxIdleMs: 600_000,
   // Kafka processes one request per connection at a time.
   maxInFlightRequests: 1,
+  mayOverlap: () => true,
   readAheadBytes: 1024 * 1024,
   writeHighWaterMarkBytes: 4 * 1024 * 1024,
 });

@@ -2,6 +2,7 @@ import type { AppendResult, Clock, Log } from '../log/log.js';
 import { OffsetOutOfRangeError } from '../log/log.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { BatchMetadata } from '../producer/producer-state-entry.js';
+import type { RecordBatch } from '../protocol/records/index.js';
 import type { ActiveProducer, ProducerStateManager } from '../producer/producer-state-manager.js';
 import { validateProducedRecords } from './record-validator.js';
 import {
@@ -122,6 +123,8 @@ export class Partition {
   private appendsInFlight = 0;
   /** Settles after every append handed to the log so far. */
   private appendTail: Promise<void> = Promise.resolve();
+  /** Settles once the latest produce to arrive has been handed to the log (or refused). */
+  private handOverTail: Promise<void> = Promise.resolve();
   private snapshotWrites: Promise<void> = Promise.resolve();
   private lastSegmentBase: bigint;
 
@@ -329,53 +332,71 @@ export class Partition {
     }
     const logConfig = this.log.config;
     const epoch = this.leaderEpoch;
-    const batch = await validateProducedRecords(
-      records,
-      {
-        maxMessageBytes: logConfig.maxMessageBytes,
-        segmentBytes: logConfig.segmentBytes,
-        compacted: logConfig.cleanupPolicy.includes('compact'),
-        timestampType: logConfig.messageTimestampType,
-        timestampBeforeMaxMs: logConfig.messageTimestampBeforeMaxMs,
-        timestampAfterMaxMs: logConfig.messageTimestampAfterMaxMs,
-        compression: config.compressionType ?? 'producer',
-      },
-      { apiVersion: options.apiVersion, nowMs: this.clock.now(), partitionName: this.key },
-    );
+    // Batches are validated concurrently (a compressed one takes longer) but handed to the
+    // log in the order they arrived, as a client pipelining its requests expects.
+    const earlierHandedOver = this.handOverTail;
+    let handedOver!: () => void;
+    this.handOverTail = new Promise((resolve) => (handedOver = resolve));
+    let batch: RecordBatch;
+    let firstOffset: bigint;
+    let producerBatch: BatchMetadata | null;
+    let append: Promise<AppendResult>;
+    try {
+      batch = await validateProducedRecords(
+        records,
+        {
+          maxMessageBytes: logConfig.maxMessageBytes,
+          segmentBytes: logConfig.segmentBytes,
+          compacted: logConfig.cleanupPolicy.includes('compact'),
+          timestampType: logConfig.messageTimestampType,
+          timestampBeforeMaxMs: logConfig.messageTimestampBeforeMaxMs,
+          timestampAfterMaxMs: logConfig.messageTimestampAfterMaxMs,
+          compression: config.compressionType ?? 'producer',
+        },
+        { apiVersion: options.apiVersion, nowMs: this.clock.now(), partitionName: this.key },
+      );
+      await earlierHandedOver;
 
-    // From here to the hand-over nothing awaits: checks and offset prediction are atomic.
-    if (this.removed || !this.isLeader || this.leaderEpoch !== epoch) {
-      fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, `leadership of ${this.key} changed during the append`);
-    }
-    if (batch.hasProducerId) {
-      const check = this.producerState.checkClientBatch(batch);
-      if (check.kind === 'duplicate') return this.answerDuplicate(check.batch);
-      if (batch.isTransactional) {
-        // No transaction coordinator yet, so no partition can be part of an ongoing transaction.
+      // From here to the hand-over nothing awaits: checks and offset prediction are atomic.
+      if (this.removed || !this.isLeader || this.leaderEpoch !== epoch) {
+        fail(
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          `leadership of ${this.key} changed during the append`,
+        );
+      }
+      if (batch.hasProducerId) {
+        const check = this.producerState.checkClientBatch(batch);
+        // Not awaited here: the answer waits for the original's append, later ones need not.
+        if (check.kind === 'duplicate') return this.answerDuplicate(check.batch);
+        if (batch.isTransactional) {
+          // No transaction coordinator yet, so no partition can be part of an ongoing transaction.
+          fail(
+            ErrorCode.INVALID_TXN_STATE,
+            `records for ${this.key} are not part of an ongoing transaction`,
+          );
+        }
+        if (check.kind === 'reject') fail(check.errorCode, `${this.key}: ${check.message}`);
+      } else if (batch.isTransactional) {
         fail(
           ErrorCode.INVALID_TXN_STATE,
           `records for ${this.key} are not part of an ongoing transaction`,
         );
       }
-      if (check.kind === 'reject') fail(check.errorCode, `${this.key}: ${check.message}`);
-    } else if (batch.isTransactional) {
-      fail(
-        ErrorCode.INVALID_TXN_STATE,
-        `records for ${this.key} are not part of an ongoing transaction`,
-      );
-    }
 
-    if (this.appendsInFlight === 0) this.nextAppendOffset = this.log.logEndOffset;
-    const firstOffset = this.nextAppendOffset;
-    const lastOffset = firstOffset + BigInt(batch.lastOffsetDelta);
-    const producerBatch = batch.hasProducerId
-      ? this.producerState.recordAppend(batch, firstOffset)
-      : null;
-    this.nextAppendOffset = lastOffset + 1n;
-    this.producerState.updateMapEndOffset(lastOffset + 1n);
-    const append = this.log.appendAsLeader(batch.bytes, epoch);
-    this.appendsInFlight++;
-    this.appendTail = append.then(noop, noop);
+      if (this.appendsInFlight === 0) this.nextAppendOffset = this.log.logEndOffset;
+      firstOffset = this.nextAppendOffset;
+      const lastOffset = firstOffset + BigInt(batch.lastOffsetDelta);
+      producerBatch = batch.hasProducerId
+        ? this.producerState.recordAppend(batch, firstOffset)
+        : null;
+      this.nextAppendOffset = lastOffset + 1n;
+      this.producerState.updateMapEndOffset(lastOffset + 1n);
+      append = this.log.appendAsLeader(batch.bytes, epoch);
+      this.appendsInFlight++;
+      this.appendTail = append.then(noop, noop);
+    } finally {
+      handedOver();
+    }
     let result: AppendResult;
     try {
       result = await append;

@@ -33,9 +33,9 @@ function recordingLogger(lines: LogLine[]): NetworkLogger {
 }
 
 /** A request payload: api key 1000 (unknown to Kafka, the network layer doesn't care), then `body`. */
-function request(correlationId: number, body: Buffer = Buffer.alloc(0)): Buffer {
+function request(correlationId: number, body: Buffer = Buffer.alloc(0), apiKey = 1000): Buffer {
   const header = Buffer.alloc(8);
-  header.writeInt16BE(1000, 0);
+  header.writeInt16BE(apiKey, 0);
   header.writeInt16BE(0, 2);
   header.writeInt32BE(correlationId, 4);
   return rawFrame(Buffer.concat([header, body]));
@@ -167,6 +167,47 @@ describe('SocketServer', () => {
     client.send(Array.from({ length: 20 }, (_, i) => request(i)));
     for (let i = 0; i < 20; i++) expect(correlationIdOf(await client.nextFrame())).toBe(i);
     expect(maxRunning).toBe(1);
+  });
+
+  it('overlaps only the requests mayOverlap allows; any other runs alone', async () => {
+    const OVERLAPPING = 0;
+    const events: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const server = await startServer(
+      async (_ctx, frame) => {
+        const id = correlationIdOf(frame);
+        events.push(`start ${id}`);
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        await delay(5);
+        running -= 1;
+        events.push(`end ${id}`);
+        return echo(frame);
+      },
+      { maxInFlightRequests: 3, mayOverlap: (apiKey) => apiKey === OVERLAPPING },
+    );
+    const client = await connect(server);
+    // 0-3 may overlap (at most 3 at once), 4 runs alone, then 5-6 overlap again.
+    const keys = [
+      OVERLAPPING,
+      OVERLAPPING,
+      OVERLAPPING,
+      OVERLAPPING,
+      1000,
+      OVERLAPPING,
+      OVERLAPPING,
+    ];
+    client.send(keys.map((key, i) => request(i, Buffer.alloc(0), key)));
+    for (let i = 0; i < keys.length; i++) expect(correlationIdOf(await client.nextFrame())).toBe(i);
+    expect(maxRunning).toBe(3);
+    const at = (event: string) => events.indexOf(event);
+    expect(at('start 1')).toBeLessThan(at('end 0'));
+    expect(at('start 3')).toBeGreaterThan(at('end 0'));
+    // The lone request starts after every earlier one ended, and the next waits for it.
+    for (const earlier of [0, 1, 2, 3]) expect(at('start 4')).toBeGreaterThan(at(`end ${earlier}`));
+    expect(at('start 5')).toBeGreaterThan(at('end 4'));
+    expect(at('start 6')).toBeLessThan(at('end 5'));
   });
 
   it('sends nothing for a request answered with null and goes on with the next', async () => {

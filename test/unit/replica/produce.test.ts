@@ -421,6 +421,31 @@ describe('idempotent producers', () => {
     expect(await logEnd(b, 't')).toBe(12n);
   });
 
+  test('a batch that validates faster than an earlier one still reaches the log after it', async () => {
+    const b = await broker();
+    await lead(b, 't');
+    // The zstd batch is decompressed off the main thread, so its validation ends last.
+    const slowZstd = await clientBatch({
+      producerId: 100n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      count: 3,
+      compression: CompressionType.Zstd,
+    });
+    const fast = [await idempotent(3), await idempotent(5)];
+    const results = await Promise.all([
+      produce(b, 't', slowZstd),
+      ...fast.map((records) => produce(b, 't', records)),
+    ]);
+    expect(results.map((r) => [r.errorCode, r.baseOffset])).toEqual([
+      [0, 0n],
+      [0, 3n],
+      [0, 5n],
+    ]);
+    const [fetched] = await b.replicaManager.fetchMessages(fetchParams([fetchPartition('t', 0n)]));
+    expect(batchesOf(fetched.records!).map((batch) => batch.baseSequence)).toEqual([0, 3, 5]);
+  });
+
   test('DescribeProducers reports the state', async () => {
     const b = await broker();
     await lead(b, 't');
