@@ -118,17 +118,16 @@ function templateBatch(records: number): Buffer {
 }
 
 /**
- * `count` distinct copies of `template`, as slices of one allocation. Distinct because the
- * log stamps offsets into the appended buffers in place and keeps the latest in its tail cache.
+ * `count` distinct copies of `template`, each its own allocation, as the broker hands the log
+ * a batch that is (a slice of) its own request frame. Distinct because the log stamps
+ * offsets into the appended buffers in place and keeps the latest in its tail cache.
  */
 function copies(template: Buffer, count: number): Buffer[] {
-  const pool = Buffer.allocUnsafe(template.length * count);
-  const out: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    template.copy(pool, i * template.length);
-    out.push(pool.subarray(i * template.length, (i + 1) * template.length));
-  }
-  return out;
+  return Array.from({ length: count }, () => {
+    const copy = Buffer.allocUnsafeSlow(template.length);
+    template.copy(copy);
+    return copy;
+  });
 }
 
 // ---- append ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { KafkaClient, OffsetSpec, throwIfError } from '../client/kafka-client.js';
 import { collect, describeError, runProgram } from '../client/tool-support.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { scanBatches } from '../protocol/records/index.js';
+import { scanBatches, type RecordBatch } from '../protocol/records/index.js';
 
 interface PerfOptions {
   bootstrapServer?: string;
@@ -55,6 +55,7 @@ async function run(options: PerfOptions): Promise<number> {
   const reportingInterval = Number(options.reportingInterval ?? 5000);
   const client = new KafkaClient({ bootstrapServers: bootstrap, clientId: 'perf-consumer-client' });
   let messages = 0;
+  let inFlight: ReturnType<KafkaClient['fetch']> | null = null;
   let bytes = 0;
   try {
     if (!options.hideHeader) {
@@ -77,8 +78,8 @@ async function run(options: PerfOptions): Promise<number> {
     let lastReport = Date.now();
     let lastReportMessages = 0;
     let lastReportBytes = 0;
-    while (messages < target && Date.now() - lastConsumed <= timeoutMs) {
-      const results = await client.fetch(
+    const fetchAtPositions = () =>
+      client.fetch(
         partitions.map((p) => ({
           topic,
           partition: p,
@@ -87,28 +88,40 @@ async function run(options: PerfOptions): Promise<number> {
         })),
         { maxWaitMs: 100 },
       );
+    while (messages < target && Date.now() - lastConsumed <= timeoutMs) {
+      const results = await (inFlight ?? fetchAtPositions());
+      inFlight = null;
+      // Positions move on from the batch headers alone, so the next fetch is on its way
+      // while these records are decoded, as Kafka's consumer sends its next fetches before
+      // handing out the records it has.
+      const received: { batches: RecordBatch[]; from: bigint }[] = [];
+      let reset = false;
       for (const result of results) {
         if (result.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          const reset = await client.listOffsets(topic, [result.partition], OffsetSpec.EARLIEST);
-          positions.set(result.partition, reset.get(result.partition)!.offset);
+          const earliest = await client.listOffsets(topic, [result.partition], OffsetSpec.EARLIEST);
+          positions.set(result.partition, earliest.get(result.partition)!.offset);
+          reset = true;
           continue;
         }
         throwIfError(result.errorCode, null, `${topic}-${result.partition}`);
         if (!result.records) continue;
-        let position = positions.get(result.partition)!;
-        for (const batch of scanBatches(result.records).batches) {
-          if (batch.nextOffset <= position) continue;
-          if (!batch.isControl) {
-            for (const record of await batch.decodeRecords()) {
-              if (record.offset < position || messages >= target) continue;
-              messages++;
-              bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
-              lastConsumed = Date.now();
-            }
+        const from = positions.get(result.partition)!;
+        const batches = scanBatches(result.records).batches.filter((b) => b.nextOffset > from);
+        if (batches.length === 0) continue;
+        received.push({ batches, from });
+        positions.set(result.partition, batches[batches.length - 1].nextOffset);
+      }
+      if (!reset) inFlight = fetchAtPositions();
+      for (const { batches, from } of received) {
+        for (const batch of batches) {
+          if (batch.isControl) continue;
+          for (const record of await batch.decodeRecords()) {
+            if (record.offset < from || messages >= target) continue;
+            messages++;
+            bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
           }
-          position = batch.nextOffset;
+          lastConsumed = Date.now();
         }
-        positions.set(result.partition, position);
       }
       if (options.showDetailedStats && Date.now() - lastReport >= reportingInterval) {
         const now = Date.now();
@@ -146,6 +159,8 @@ async function run(options: PerfOptions): Promise<number> {
     process.stderr.write(`Error: ${describeError(err)}\n`);
     return 1;
   } finally {
+    // A fetch sent ahead may still be on its way; closing the client ends it.
+    void inFlight?.catch(() => undefined);
     await client.close();
   }
 }

@@ -5,6 +5,7 @@ import {
   LOG_OVERHEAD,
   RECORD_BATCH_HEADER_SIZE,
 } from '../protocol/records/index.js';
+import { segmentFileWriter } from './file-writer.js';
 import { OffsetIndex, TimeIndex, IndexCorruptError } from './indexes.js';
 import { segmentPaths, type SegmentPaths } from './segment-files.js';
 
@@ -75,6 +76,8 @@ function readBatchPosition(buf: Buffer, at: number, position: number): BatchPosi
 export class LogSegment {
   readonly paths: SegmentPaths;
   private handle: FileHandle | null = null;
+  /** The open in progress, so concurrent first uses share one descriptor. */
+  private opening: Promise<FileHandle> | null = null;
   size: number;
   writtenSize: number;
   /** Offset after the last batch of this segment. */
@@ -194,9 +197,20 @@ export class LogSegment {
     return null;
   }
 
-  private async file(): Promise<FileHandle> {
-    if (!this.handle) this.handle = await open(this.paths.log, 'r+');
-    return this.handle;
+  private file(): Promise<FileHandle> {
+    if (this.handle) return Promise.resolve(this.handle);
+    this.opening ??= open(this.paths.log, 'r+').then(
+      (handle) => {
+        this.handle = handle;
+        this.opening = null;
+        return handle;
+      },
+      (err: unknown) => {
+        this.opening = null;
+        throw err;
+      },
+    );
+    return this.opening;
   }
 
   get isEmpty(): boolean {
@@ -257,17 +271,10 @@ export class LogSegment {
 
   /** Writes registered batches (contiguous, starting at `position`) to the file. */
   async write(position: number, buffers: Buffer[]): Promise<void> {
-    const handle = await this.file();
-    let written = 0;
-    let expected = 0;
-    for (const b of buffers) expected += b.length;
-    while (written < expected) {
-      const pending = written === 0 ? buffers : sliceBuffers(buffers, written);
-      const { bytesWritten } = await handle.writev(pending, position + written);
-      if (bytesWritten <= 0) throw new Error(`short write to ${this.paths.log}`);
-      written += bytesWritten;
-    }
-    this.writtenSize = position + expected;
+    let bytes = 0;
+    for (const b of buffers) bytes += b.length;
+    await segmentFileWriter.writeAll(await this.file(), position, buffers, bytes);
+    this.writtenSize = position + bytes;
     this.cacheTail(position, buffers);
   }
 
@@ -560,6 +567,7 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
     const handle = this.handle;
     this.handle = null;
     if (handle) await handle.close();
@@ -569,19 +577,6 @@ export class LogSegment {
     await this.close();
     for (const path of Object.values(this.paths)) await rm(path, { force: true });
   }
-}
-
-function sliceBuffers(buffers: Buffer[], skip: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    out.push(skip > 0 ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return out;
 }
 
 /**
