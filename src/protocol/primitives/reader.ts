@@ -95,6 +95,17 @@ export class Reader {
 
   /** A varlong that must fit a JS number exactly (record timestamp and offset deltas). */
   varlongNumber(): number {
+    // Up to 7 bytes (49 bits) a double holds the value exactly: no bigint needed.
+    const start = this.offset;
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.buf[this.need(1)];
+      value += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      scale *= 128;
+    }
+    this.offset = start;
     const v = this.varlong();
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
       throw new DecodeError(`varlong ${v} out of safe integer range`);

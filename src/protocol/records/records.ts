@@ -125,14 +125,27 @@ export function* readRecords(
     }
     let record: KafkaRecord;
     try {
-      const lengthReader = new Reader(bytes, position, end);
-      const bodyLength = lengthReader.varint();
-      if (bodyLength < 0 || bodyLength > lengthReader.remaining) {
+      // The length is a 1- or 2-byte varint for any record up to 8 KiB: read those inline.
+      const first = bytes[position];
+      let bodyLength: number;
+      let bodyStart: number;
+      if (first < 0x80) {
+        bodyLength = (first >>> 1) ^ -(first & 1);
+        bodyStart = position + 1;
+      } else if (position + 1 < end && bytes[position + 1] < 0x80) {
+        const raw = (first & 0x7f) | (bytes[position + 1] << 7);
+        bodyLength = (raw >>> 1) ^ -(raw & 1);
+        bodyStart = position + 2;
+      } else {
+        const lengthReader = new Reader(bytes, position, end);
+        bodyLength = lengthReader.varint();
+        bodyStart = lengthReader.offset;
+      }
+      if (bodyLength < 0 || bodyLength > end - bodyStart) {
         throw new InvalidRecordError(
-          `record ${index} declares ${bodyLength} bytes but only ${lengthReader.remaining} remain in the batch`,
+          `record ${index} declares ${bodyLength} bytes but only ${end - bodyStart} remain in the batch`,
         );
       }
-      const bodyStart = lengthReader.offset;
       const bodyEnd = bodyStart + bodyLength;
       // Bounded by the record's own length, so a field can never read into the next record.
       const reader = new Reader(bytes, bodyStart, bodyEnd);
