@@ -88,7 +88,7 @@ export class LogSegment {
   rollingBasedTimestamp: bigint | null = null;
   readonly createdMs: number;
   private bytesSinceLastIndexEntry = 0;
-  private tail: { position: number; buf: Buffer }[] = [];
+  private tail: { position: number; buf: Buffer; charge: number }[] = [];
   private tailBytes = 0;
 
   private constructor(
@@ -283,12 +283,13 @@ export class LogSegment {
     if (budget <= 0) return;
     let at = position;
     for (const buf of buffers) {
-      this.tail.push({ position: at, buf: ownedSlice(buf) });
-      this.tailBytes += buf.length;
+      const entry = tailCacheEntry(buf);
+      this.tail.push({ position: at, ...entry });
+      this.tailBytes += entry.charge;
       at += buf.length;
     }
     while (this.tailBytes > budget && this.tail.length > 0) {
-      this.tailBytes -= this.tail.shift()!.buf.length;
+      this.tailBytes -= this.tail.shift()!.charge;
     }
   }
 
@@ -580,13 +581,19 @@ export class LogSegment {
 }
 
 /**
- * A cached batch must not keep a much larger allocation alive: small batches usually share
- * Node's 8 KiB buffer pool with unrelated data, and a batch may be a slice of a bigger
- * request frame. Such slices are copied into memory of their own; the budget then holds.
+ * How a batch is kept in the tail cache: as the slice it is (of its request frame, or of a
+ * socket read of at most 64 KiB), charged the whole allocation it keeps alive. Only a slice
+ * of something larger than that and than twice the batch is copied, so the cache never
+ * keeps a big buffer alive.
  */
-function ownedSlice(buf: Buffer): Buffer {
-  if (buf.buffer.byteLength <= buf.length * 2) return buf;
+export function tailCacheEntry(buf: Buffer): { buf: Buffer; charge: number } {
+  const allocation = buf.buffer.byteLength;
+  if (allocation <= Math.max(buf.length * 2, MAX_SHARED_ALLOCATION_BYTES)) {
+    return { buf, charge: Math.max(buf.length, allocation) };
+  }
   const copy = Buffer.allocUnsafeSlow(buf.length);
   buf.copy(copy);
-  return copy;
+  return { buf: copy, charge: buf.length };
 }
+
+const MAX_SHARED_ALLOCATION_BYTES = 64 * 1024;

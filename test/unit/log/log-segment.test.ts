@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { LogSegment, type SegmentOptions } from '../../../src/log/log-segment.js';
+import { LogSegment, tailCacheEntry, type SegmentOptions } from '../../../src/log/log-segment.js';
 import { buildRecordBatch, RecordBatch, readBatches } from '../../../src/protocol/records/index.js';
 
 let dir: string;
@@ -147,6 +147,25 @@ describe('append and index entries', () => {
       expect(got).toEqual(onDisk.subarray(position, Math.min(position + length, onDisk.length)));
     }
     await cached.close();
+  });
+});
+
+describe('tail cache entries', () => {
+  test('slices of small allocations are kept and charged the allocation; big ones are copied', () => {
+    const frame = Buffer.allocUnsafeSlow(40 * 1024);
+    const inFrame = tailCacheEntry(frame.subarray(100, 16_100));
+    expect(inFrame.buf.buffer).toBe(frame.buffer);
+    expect(inFrame.charge).toBe(40 * 1024);
+
+    const own = Buffer.allocUnsafeSlow(200 * 1024);
+    expect(tailCacheEntry(own)).toEqual({ buf: own, charge: 200 * 1024 });
+
+    const big = Buffer.allocUnsafeSlow(1024 * 1024);
+    const slice = big.subarray(0, 16_000);
+    const copied = tailCacheEntry(slice);
+    expect(copied.buf.buffer).not.toBe(big.buffer);
+    expect(copied.buf).toEqual(slice);
+    expect(copied.charge).toBe(16_000);
   });
 });
 
