@@ -1,4 +1,4 @@
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Encodable } from '../protocol/codec/compile.js';
 import { decodeResponse, encodeRequest, type ApiKeyNumber } from '../protocol/api.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
@@ -227,7 +227,7 @@ export class Connection {
     const socket = this.socket;
     if (!expectResponse) {
       return new Promise((resolve, reject) => {
-        socket.write(buffers.length === 1 ? buffers[0] : Buffer.concat(buffers), (err) =>
+        writeFrame(socket, buffers, (err) =>
           err ? reject(new ConnectionClosedError(err.message)) : resolve(null),
         );
       });
@@ -242,7 +242,7 @@ export class Connection {
         );
       }, timeoutMs);
       this.pending.set(correlationId, { apiKey, apiVersion, resolve, reject, timer });
-      socket.write(buffers.length === 1 ? buffers[0] : Buffer.concat(buffers));
+      writeFrame(socket, buffers);
     });
   }
 
@@ -304,4 +304,17 @@ export class Connection {
     clearTimeout(p.timer);
     p.resolve(frame);
   }
+}
+
+/** Writes a request's buffers as one vectored write, without copying them together. */
+function writeFrame(
+  socket: Socket,
+  buffers: Buffer[],
+  onWritten?: (err?: Error | null) => void,
+): void {
+  socket.cork();
+  const last = buffers.length - 1;
+  for (let i = 0; i < last; i++) socket.write(buffers[i]);
+  socket.write(buffers[last], onWritten);
+  socket.uncork();
 }
