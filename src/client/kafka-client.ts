@@ -138,6 +138,7 @@ export class KafkaClient {
   readonly clientId: string;
   private readonly requestTimeoutMs: number;
   private bootstrapConnection: Promise<Connection> | null = null;
+  private closed = false;
   private readonly nodeConnections = new Map<number, Promise<Connection>>();
   private brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicInfo>();
@@ -156,6 +157,8 @@ export class KafkaClient {
   }
 
   private connect(host: string, port: number): Promise<Connection> {
+    // A request still on its way when the client closes must not open a new socket.
+    if (this.closed) return Promise.reject(new ConnectionClosedError('the client is closed'));
     return Connection.connect({
       host,
       port,
@@ -643,6 +646,7 @@ export class KafkaClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const all = [this.bootstrapConnection, ...this.nodeConnections.values()];
     this.bootstrapConnection = null;
     this.nodeConnections.clear();
