@@ -314,6 +314,7 @@ async function produceBench(
     broker_cpu_s: measured.broker_cpu_s,
     broker_cpu_pct_of_core: measured.broker_cpu_pct_of_core,
     machine_cpu_busy_pct: measured.machine_cpu_busy_pct,
+    machine_cpu_steal_pct: measured.machine_cpu_steal_pct,
     broker_rss_mib: measured.broker_rss_mib,
     broker_hwm_mib: measured.broker_hwm_mib,
   };
@@ -393,6 +394,7 @@ async function kcatBench(broker: Broker, dir: string): Promise<Record<string, un
       broker_cpu_s: measured.broker_cpu_s,
       broker_cpu_pct_of_core: measured.broker_cpu_pct_of_core,
       machine_cpu_busy_pct: measured.machine_cpu_busy_pct,
+      machine_cpu_steal_pct: measured.machine_cpu_steal_pct,
       broker_rss_mib: measured.broker_rss_mib,
       broker_hwm_mib: measured.broker_hwm_mib,
     };
@@ -452,6 +454,7 @@ async function consumeBench(
     broker_cpu_s: lean.broker_cpu_s,
     broker_cpu_pct_of_core: lean.broker_cpu_pct_of_core,
     machine_cpu_busy_pct: lean.machine_cpu_busy_pct,
+    machine_cpu_steal_pct: lean.machine_cpu_steal_pct,
     broker_rss_mib: lean.broker_rss_mib,
     broker_hwm_mib: lean.broker_hwm_mib,
   };
@@ -475,6 +478,7 @@ async function consumeBench(
     broker_cpu_s: measured.broker_cpu_s,
     broker_cpu_pct_of_core: measured.broker_cpu_pct_of_core,
     machine_cpu_busy_pct: measured.machine_cpu_busy_pct,
+    machine_cpu_steal_pct: measured.machine_cpu_steal_pct,
     broker_rss_mib: measured.broker_rss_mib,
     broker_hwm_mib: measured.broker_hwm_mib,
   };

@@ -168,13 +168,17 @@ export async function memoryOf(pid: number): Promise<{ rss_mib: number; hwm_mib:
   return { rss_mib: round(kib('VmRSS') / 1024), hwm_mib: round(kib('VmHWM') / 1024) };
 }
 
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-export async function machineJiffies(): Promise<{ busy: number; total: number }> {
+/**
+ * Busy, stolen and total jiffies of the whole machine (all cores), from /proc/stat. Steal is
+ * time the hypervisor gave our virtual cores to someone else: when it is high, every figure
+ * of that phase (the baselines' too) is low.
+ */
+export async function machineJiffies(): Promise<{ busy: number; steal: number; total: number }> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const total = v.reduce((a, b) => a + b, 0);
   const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
-  return { busy: total - idle, total };
+  return { busy: total - idle, steal: v[7] ?? 0, total };
 }
 
 /** A socket to a baseline server child on 127.0.0.1, Nagle off. */
@@ -288,6 +292,7 @@ export interface PhaseStats {
   broker_cpu_s: number;
   broker_cpu_pct_of_core: number;
   machine_cpu_busy_pct: number;
+  machine_cpu_steal_pct: number;
   broker_rss_mib: number;
   broker_hwm_mib: number;
 }
@@ -313,6 +318,10 @@ export async function measurePhase<T>(
       broker_cpu_pct_of_core: round((100 * (cpu1 - cpu0)) / seconds, 0),
       machine_cpu_busy_pct: round(
         (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total),
+        0,
+      ),
+      machine_cpu_steal_pct: round(
+        (100 * (m1.steal - m0.steal)) / Math.max(1, m1.total - m0.total),
         0,
       ),
       broker_rss_mib: mem.rss_mib,
