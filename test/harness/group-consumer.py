@@ -52,7 +52,11 @@ def partitions_of(partitions):
 
 
 def current_assignment():
-    return partitions_of(consumer.assignment())
+    try:
+        return partitions_of(consumer.assignment())
+    except KafkaException:
+        # The revocation that close() runs may come when the handle is already going.
+        return None
 
 
 def on_assign(c, partitions):

@@ -16,7 +16,8 @@ export const GROUP_CONSUMER_SCRIPT = join(
 export interface ConsumerEvent {
   event: string;
   partitions?: number[];
-  assignment?: number[];
+  /** null when the consumer could no longer tell (a revocation during close). */
+  assignment?: number[] | null;
   partition?: number;
   offset?: number;
   value?: string;

@@ -208,7 +208,7 @@ describe('consumer groups with the Python clients', () => {
 
       // B closes its consumer: a static member does not send LeaveGroup.
       b.send('close');
-      expect(await b.exited).toBe(0);
+      expect(await b.exited, b.stderr).toBe(0);
       expect(b.events.at(-1)?.event).toBe('closed');
       expect(groupLog(groupId, 'member left the group')).toEqual([]);
       const whileAway = await describeGroup(groupId);
