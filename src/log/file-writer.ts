@@ -48,14 +48,12 @@ export class FileWriter {
     buffers: Buffer[],
     bytes: number,
   ): Promise<void> {
-    const sync = this.writesSynchronously(bytes);
-    if (sync) this.countSyncBytes(bytes);
+    if (!this.writesSynchronously(bytes)) return writeFully(handle, position, buffers, bytes);
+    this.countSyncBytes(bytes);
     let written = 0;
     while (written < bytes) {
       const pending = written === 0 ? buffers : sliceBuffers(buffers, written);
-      const count = sync
-        ? this.writeSync(handle, pending, position + written)
-        : (await handle.writev(pending, position + written)).bytesWritten;
+      const count = this.writeSync(handle, pending, position + written);
       if (count <= 0) throw new Error(`short write at position ${position + written}`);
       written += count;
     }
@@ -91,6 +89,22 @@ export const segmentFileWriter = new FileWriter({
   slowSyncWriteMs: 20,
   asyncPeriodMs: 5_000,
 });
+
+/** Writes all of `buffers` (`bytes` in total) at `position`, through the thread pool. */
+export async function writeFully(
+  handle: FileHandle,
+  position: number,
+  buffers: Buffer[],
+  bytes: number,
+): Promise<void> {
+  let written = 0;
+  while (written < bytes) {
+    const pending = written === 0 ? buffers : sliceBuffers(buffers, written);
+    const { bytesWritten } = await handle.writev(pending, position + written);
+    if (bytesWritten <= 0) throw new Error(`short write at position ${position + written}`);
+    written += bytesWritten;
+  }
+}
 
 /** `buffers` without their first `skip` bytes. */
 export function sliceBuffers(buffers: Buffer[], skip: number): Buffer[] {

@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { writeFully } from '../file-writer.js';
 import { OffsetIndex, TimeIndex } from '../indexes.js';
 import { cleanedSegmentPaths, type SegmentFilePaths } from './segment-swap.js';
 
@@ -72,17 +73,12 @@ export class CleanedSegmentWriter {
   }
 
   private async writePending(): Promise<void> {
-    let buffers = this.pending;
-    let remaining = this.pendingBytes;
+    const buffers = this.pending;
+    const bytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    while (remaining > 0) {
-      const { bytesWritten } = await this.handle.writev(buffers, this.written);
-      if (bytesWritten <= 0) throw new Error(`short write to ${this.paths.log}`);
-      this.written += bytesWritten;
-      remaining -= bytesWritten;
-      buffers = skipBytes(buffers, bytesWritten);
-    }
+    await writeFully(this.handle, this.written, buffers, bytes);
+    this.written += bytes;
   }
 
   /** Writes everything, completes the indexes and fsyncs all three files. */
@@ -101,17 +97,4 @@ export class CleanedSegmentWriter {
     this.pendingBytes = 0;
     await this.handle.close().catch(() => undefined);
   }
-}
-
-function skipBytes(buffers: Buffer[], skip: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return out;
 }
