@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { IsolationLevel } from '../../../src/replica/types.js';
 import {
   BROKER_ID,
+  brokersPerTest,
   baseOffsets,
   batchesOf,
   clientBatch,
@@ -10,26 +11,12 @@ import {
   fetchPartition,
   lead,
   produce,
-  removeBroker,
-  startBroker,
   stopBroker,
   type TestBroker,
 } from './replica-kit.js';
 
-const brokers: TestBroker[] = [];
-
-async function broker(options: Parameters<typeof startBroker>[0] = {}): Promise<TestBroker> {
-  const b = await startBroker(options);
-  brokers.push(b);
-  return b;
-}
-
-afterEach(async () => {
-  for (const b of brokers.splice(0)) {
-    await stopBroker(b).catch(() => undefined);
-    await removeBroker(b);
-  }
-});
+const brokers = brokersPerTest();
+const broker = brokers.start;
 
 /** Produces `count` single-record batches of about `valueBytes` each. */
 async function fill(
@@ -310,7 +297,7 @@ describe('partition lifecycle', () => {
     await lead(first, 't');
     await fill(first, 't', 2);
     await stopBroker(first);
-    brokers.splice(brokers.indexOf(first), 1);
+    brokers.stopped(first);
     const second = await broker({ root: first.root, topicIds: first.topicIds });
     await lead(second, 't');
     const [result] = await second.replicaManager.fetchMessages(

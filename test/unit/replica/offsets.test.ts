@@ -1,36 +1,23 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { REPLICATION_OFFSET_CHECKPOINT_FILE } from '../../../src/log/log-dir.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { IsolationLevel, ListOffsetsTimestamp } from '../../../src/replica/types.js';
 import {
   BROKER_ID,
+  brokersPerTest,
   clientBatch,
   fetchParams,
   fetchPartition,
   lead,
   produce,
-  removeBroker,
-  startBroker,
   stopBroker,
   type TestBroker,
 } from './replica-kit.js';
 
-const brokers: TestBroker[] = [];
-
-async function broker(options: Parameters<typeof startBroker>[0] = {}): Promise<TestBroker> {
-  const b = await startBroker(options);
-  brokers.push(b);
-  return b;
-}
-
-afterEach(async () => {
-  for (const b of brokers.splice(0)) {
-    await stopBroker(b).catch(() => undefined);
-    await removeBroker(b);
-  }
-});
+const brokers = brokersPerTest();
+const broker = brokers.start;
 
 async function produceAt(b: TestBroker, topic: string, timestamps: bigint[]): Promise<void> {
   const records = await clientBatch({
@@ -115,7 +102,7 @@ describe('ListOffsets', () => {
     await lead(first, 't');
     await produceAt(first, 't', [1000n, 2000n]);
     await stopBroker(first);
-    brokers.splice(brokers.indexOf(first), 1);
+    brokers.stopped(first);
     await rm(join(first.logDir, REPLICATION_OFFSET_CHECKPOINT_FILE));
     const second = await broker({ root: first.root, topicIds: first.topicIds });
     await lead(second, 't', 0, { leaderEpoch: 1, replicas: [BROKER_ID, 2], isr: [BROKER_ID, 2] });

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { CompressionType } from '../../../src/protocol/compression/index.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../../src/protocol/records/index.js';
 import {
   BROKER_ID,
+  brokersPerTest,
   START_MS,
   batchesOf,
   clientBatch,
@@ -18,27 +19,12 @@ import {
   fetchPartition,
   lead,
   produce,
-  removeBroker,
-  startBroker,
   stopBroker,
   type TestBroker,
 } from './replica-kit.js';
 
-const brokers: TestBroker[] = [];
-const roots = new Set<string>();
-
-async function broker(options: Parameters<typeof startBroker>[0] = {}): Promise<TestBroker> {
-  const b = await startBroker(options);
-  brokers.push(b);
-  roots.add(b.root);
-  return b;
-}
-
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await stopBroker(b).catch(() => undefined);
-  for (const root of roots) await removeBroker({ root } as TestBroker);
-  roots.clear();
-});
+const brokers = brokersPerTest();
+const broker = brokers.start;
 
 async function logEnd(b: TestBroker, topic: string): Promise<bigint> {
   return b.replicaManager.getPartition(topic, 0)!.log.logEndOffset;
@@ -472,7 +458,7 @@ describe('idempotent producers', () => {
     await lead(first, 't');
     for (let i = 0; i < 3; i++) await produce(first, 't', await idempotent(i * 2));
     await stopBroker(first);
-    brokers.splice(brokers.indexOf(first), 1);
+    brokers.stopped(first);
     const files = await readdir(join(first.logDir, 't-0'));
     expect(files).toContain('00000000000000000006.snapshot');
 
@@ -495,7 +481,7 @@ describe('idempotent producers', () => {
     await lead(first, 't');
     for (let i = 0; i < 5; i++) await produce(first, 't', await idempotent(i * 2));
     await crashBroker(first);
-    brokers.splice(brokers.indexOf(first), 1);
+    brokers.stopped(first);
     for (const name of await readdir(join(first.logDir, 't-0'))) {
       if (name.endsWith('.snapshot')) await rm(join(first.logDir, 't-0', name));
     }

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { LogManager } from '../../../src/log/log-manager.js';
 import { formatLogDir } from '../../../src/log/meta-properties.js';
 import type { CompressionTypeId } from '../../../src/protocol/compression/index.js';
@@ -103,6 +104,35 @@ export async function crashBroker(broker: TestBroker): Promise<void> {
 
 export async function removeBroker(broker: TestBroker): Promise<void> {
   await rm(broker.root, { recursive: true, force: true });
+}
+
+/**
+ * The test brokers of one test file: those still running after a test are stopped, then
+ * every data dir of that test is removed (a restarted broker reuses its predecessor's).
+ */
+export function brokersPerTest(): {
+  start(options?: BrokerOptions): Promise<TestBroker>;
+  /** The test stopped or crashed this broker itself. */
+  stopped(broker: TestBroker): void;
+} {
+  const running: TestBroker[] = [];
+  const roots = new Set<string>();
+  afterEach(async () => {
+    for (const b of running.splice(0)) await stopBroker(b).catch(() => undefined);
+    for (const root of roots) await rm(root, { recursive: true, force: true });
+    roots.clear();
+  });
+  return {
+    async start(options = {}) {
+      const b = await startBroker(options);
+      running.push(b);
+      roots.add(b.root);
+      return b;
+    },
+    stopped(broker) {
+      running.splice(running.indexOf(broker), 1);
+    },
+  };
 }
 
 /** Makes this broker leader of the partition (epoch 0, only replica) unless told otherwise. */
