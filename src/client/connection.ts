@@ -2,6 +2,7 @@ import net, { type Socket } from 'node:net';
 import type { Encodable } from '../protocol/codec/compile.js';
 import { decodeResponse, encodeRequest, type ApiKeyNumber } from '../protocol/api.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { FrameReceiver } from './frame-receiver.js';
 import {
   ApiKey,
   apiSpecs,
@@ -58,8 +59,7 @@ export class Connection {
   private socket: net.Socket | null = null;
   private nextCorrelationId = 1;
   private readonly pending = new Map<number, Pending>();
-  private chunks: Buffer[] = [];
-  private bufferedBytes = 0;
+  private readonly receiver = new FrameReceiver((frame) => this.onFrame(frame));
   private closedError: Error | null = null;
   /** The broker's advertised ranges, by API key. */
   private brokerVersions = new Map<number, { min: number; max: number }>();
@@ -96,7 +96,11 @@ export class Connection {
 
   private open(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: this.host, port: this.port });
+      const socket = net.connect({
+        host: this.host,
+        port: this.port,
+        onread: { buffer: () => this.receiver.nextBuffer(), callback: (n) => this.onRead(n) },
+      });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
@@ -112,7 +116,6 @@ export class Connection {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         this.socket = socket;
-        socket.on('data', (chunk: Buffer) => this.onData(chunk));
         socket.on('error', (err) =>
           this.fail(new ConnectionClosedError(`${this.address}: ${err.message}`)),
         );
@@ -276,24 +279,14 @@ export class Connection {
     this.socket?.destroy();
   }
 
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.bufferedBytes += chunk.length;
-    while (this.bufferedBytes >= 4) {
-      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
-      const size = this.chunks[0].readInt32BE(0);
-      if (size < 4) {
-        this.fail(new ConnectionClosedError(`invalid response size ${size} from ${this.address}`));
-        return;
-      }
-      if (this.bufferedBytes < 4 + size) return;
-      const joined = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      const frame = joined.subarray(4, 4 + size);
-      const rest = joined.subarray(4 + size);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.bufferedBytes = rest.length;
-      this.onFrame(frame);
+  /** The socket's read callback; never pauses the socket (returns true). */
+  private onRead(count: number): boolean {
+    try {
+      this.receiver.received(count);
+    } catch (err) {
+      this.fail(new ConnectionClosedError(`${this.address}: ${(err as Error).message}`));
     }
+    return true;
   }
 
   private onFrame(frame: Buffer): void {
