@@ -11,7 +11,8 @@
  *    commit can gather them; the raw run writes the same buffers with FileHandle.writev,
  *    IN_FLIGHT buffers per call, one file per partition. Both write into fresh files with
  *    no fsync, and neither rolls (segment.bytes 1 GiB). A second line with segment.bytes
- *    64 MiB shows the cost of rolling (the raw run switches files at the same sizes).
+ *    64 MiB shows the cost of rolling: the raw run switches files at the same sizes and,
+ *    as the log does with a rolled segment, fsyncs each finished file in the background.
  *  - read: the 1-partition logs read back by offset with Log.read(offset, 1 MiB) (tail
  *    cache off, so from the files) against FileHandle.read of the same segment files in
  *    1 MiB chunks into one reused buffer. Warm page cache for both.
@@ -48,7 +49,7 @@ const GiB = 1024 * MiB;
 const MB = 1e6;
 
 /** Timed rounds per measurement, after one untimed warm-up round (page cache, JIT). */
-const ROUNDS = 4;
+const ROUNDS = 5;
 const RECORD_BYTES = 1024;
 const IN_FLIGHT = 5;
 /** Bytes appended per append measurement. */
@@ -140,7 +141,11 @@ interface AppendCase {
   keepFor?: string;
 }
 
-/** Raw: per partition, sequential writev of IN_FLIGHT buffers into fresh files. */
+/**
+ * Raw: per partition, sequential writev of IN_FLIGHT buffers into fresh files. At a roll
+ * the finished file is fsynced in the background, as the log must do with a rolled segment
+ * (and Kafka does): the same durability work, without any log bookkeeping.
+ */
 async function rawAppend(dir: string, perPartition: Buffer[][], segmentBytes: number) {
   // Opened (created) before timing, as Log.open creates the engine's segment files.
   const handles: FileHandle[] = [];
@@ -150,6 +155,7 @@ async function rawAppend(dir: string, perPartition: Buffer[][], segmentBytes: nu
     // Untimed warm-up write of the first batch, as the engine run appends one before timing.
     await handles[p].write(perPartition[p][0], 0, perPartition[p][0].length, 0);
   }
+  const rollFlushes: Promise<void>[] = [];
   const ms = await timed(() =>
     Promise.all(
       perPartition.map(async (batches, p) => {
@@ -162,7 +168,8 @@ async function rawAppend(dir: string, perPartition: Buffer[][], segmentBytes: nu
           for (const b of group) bytes += b.length;
           if (position + bytes > segmentBytes) {
             // Same roll points as the engine (modulo batch granularity): a new file.
-            await handle.close();
+            const finished = handle;
+            rollFlushes.push(finished.sync().then(() => finished.close()));
             handle = await open(join(dir, `p${p}`, `${++fileNumber}.log`), 'w');
             handles[p] = handle;
             position = 0;
@@ -180,6 +187,7 @@ async function rawAppend(dir: string, perPartition: Buffer[][], segmentBytes: nu
       }),
     ),
   );
+  await Promise.all(rollFlushes);
   for (const h of handles) await h.close();
   return ms;
 }
@@ -250,12 +258,13 @@ async function benchAppend(root: string, c: AppendCase): Promise<void> {
   const timedBytes = (perPartitionCount - 1) * c.partitions * template.length;
   const raw: number[] = [];
   const engine: number[] = [];
-  // Round 0 is a warm-up: the first writes into pages the VM has not touched yet are slow.
-  for (let r = 0; r <= ROUNDS; r++) {
+  const runRaw = async (): Promise<number> => {
     const rawDir = await mkdtemp(join(root, 'raw-'));
-    const rawMs = await rawAppend(rawDir, perPartition, c.segmentBytes);
+    const ms = await rawAppend(rawDir, perPartition, c.segmentBytes);
     await rm(rawDir, { recursive: true, force: true });
-    const last = r === ROUNDS && c.keepFor !== undefined;
+    return ms;
+  };
+  const runEngine = async (last: boolean): Promise<number> => {
     const engineDir = last ? c.keepFor! : await mkdtemp(join(root, 'engine-'));
     if (last) await mkdir(engineDir, { recursive: true });
     const { ms, logs } = await engineAppend(engineDir, perPartition, c.segmentBytes, last);
@@ -263,14 +272,30 @@ async function benchAppend(root: string, c: AppendCase): Promise<void> {
       if (log.logEndOffset !== BigInt(perPartitionCount * c.recordsPerBatch))
         throw new Error(`engine log ended at ${log.logEndOffset}`);
     }
-    if (r > 0) {
-      raw.push(rawMs);
-      engine.push(ms);
-    }
     if (last) {
       for (const log of logs) await log.close();
     } else {
       await rm(engineDir, { recursive: true, force: true });
+    }
+    return ms;
+  };
+  // Round 0 is a warm-up: the first writes into pages the VM has not touched yet are slow.
+  // The order alternates: a run right after another one's hundreds of MiB of writes can meet
+  // the kernel's writeback, and that must not always fall on the same side.
+  for (let r = 0; r <= ROUNDS; r++) {
+    const last = r === ROUNDS && c.keepFor !== undefined;
+    let rawMs: number;
+    let engineMs: number;
+    if (r % 2 === 0) {
+      rawMs = await runRaw();
+      engineMs = await runEngine(last);
+    } else {
+      engineMs = await runEngine(last);
+      rawMs = await runRaw();
+    }
+    if (r > 0) {
+      raw.push(rawMs);
+      engine.push(engineMs);
     }
   }
   const rawMbps = mbps(timedBytes, median(raw));
