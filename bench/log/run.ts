@@ -14,8 +14,9 @@
  *    64 MiB shows the cost of rolling: the raw run switches files at the same sizes and,
  *    as the log does with a rolled segment, fsyncs each finished file in the background.
  *  - read: the 1-partition logs read back by offset with Log.read(offset, 1 MiB) (tail
- *    cache off, so from the files) against FileHandle.read of the same segment files in
- *    1 MiB chunks into one reused buffer. Warm page cache for both.
+ *    cache off, so from the files) into a ReadBufferPool, as fetches read, against
+ *    FileHandle.read of the same segment files in 1 MiB chunks into one reused buffer (and,
+ *    for information, into a fresh buffer per read). Warm page cache for both.
  *  - recovery: a 512 MiB log (16 KiB batches, 128 MiB segments) reopened after a clean
  *    shutdown (indexes trusted) and after an unclean one with recovery point 0 (every
  *    batch framed and CRC-checked, indexes rebuilt), against reading the same files raw
@@ -39,6 +40,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Log } from '../../src/log/log.js';
 import type { LogConfig } from '../../src/log/log-config.js';
+import { ReadBufferPool } from '../../src/log/read-buffer-pool.js';
 import { offsetFileName } from '../../src/log/segment-files.js';
 import { crc32c } from '../../src/protocol/crc32c.js';
 import { buildUncompressedRecordBatch } from '../../src/protocol/records/index.js';
@@ -55,6 +57,8 @@ const IN_FLIGHT = 5;
 /** Bytes appended per append measurement. */
 const APPEND_TOTAL = 384 * MiB;
 const READ_BYTES = MiB;
+/** As the broker's fetch buffer pool. */
+const READ_POOL_BYTES = 64 * MiB;
 /** Passes over the log per read measurement, so it lasts long enough to time. */
 const READ_PASSES = 8;
 const RECOVERY_LOG_BYTES = 512 * MiB;
@@ -322,13 +326,17 @@ async function benchAppend(root: string, c: AppendCase): Promise<void> {
 
 // ---- read ------------------------------------------------------------------------------
 
-/** Reads the whole log by offset; returns the bytes of whole batches delivered. */
-async function readLogByOffset(log: Log): Promise<number> {
+/**
+ * Reads the whole log by offset as the fetch path does: into the broker's kind of read
+ * buffer pool, each buffer released once its batches are walked (in the broker: once the
+ * response has been written). Returns the bytes of whole batches delivered.
+ */
+async function readLogByOffset(log: Log, pool: ReadBufferPool): Promise<number> {
   let offset = log.logStartOffset;
   const end = log.logEndOffset;
   let bytes = 0;
   while (offset < end) {
-    const { records } = await log.read(offset, READ_BYTES);
+    const { records } = await log.read(offset, READ_BYTES, { pool });
     // Walk the batch headers to the next offset, as a fetch session would.
     let position = 0;
     while (position + 61 <= records.length) {
@@ -339,6 +347,7 @@ async function readLogByOffset(log: Log): Promise<number> {
     }
     if (position === 0) throw new Error(`no whole batch read at offset ${offset}`);
     bytes += position;
+    pool.release(records);
   }
   return bytes;
 }
@@ -390,7 +399,8 @@ async function benchRead(dir: string, recordsPerBatch: number): Promise<void> {
   try {
     const logBytes = log.size;
     // Warm both paths once (page cache, JIT).
-    await readLogByOffset(log);
+    const pool = new ReadBufferPool(READ_POOL_BYTES);
+    await readLogByOffset(log, pool);
     await rawRead(files, READ_BYTES);
     const raw: number[] = [];
     const rawAlloc: number[] = [];
@@ -404,7 +414,7 @@ async function benchRead(dir: string, recordsPerBatch: number): Promise<void> {
       engine.push(
         await timed(async () => {
           for (let i = 0; i < READ_PASSES; i++) {
-            const bytes = await readLogByOffset(log);
+            const bytes = await readLogByOffset(log, pool);
             if (bytes !== logBytes) throw new Error(`read ${bytes} of ${logBytes} bytes`);
           }
         }),

@@ -1,4 +1,5 @@
 import { open, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 import {
   frameBatch,
   RecordBatch,
@@ -298,8 +299,11 @@ export class LogSegment {
     this.tailBytes = 0;
   }
 
-  /** Reads [position, position+length) of written data, from the tail cache when it holds it. */
-  async read(position: number, length: number): Promise<Buffer> {
+  /**
+   * Reads [position, position+length) of written data, from the tail cache when it holds
+   * it; a file read goes into `pool` memory when a pool is given.
+   */
+  async read(position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
     const end = Math.min(position + length, this.writtenSize);
     if (end <= position) return Buffer.alloc(0);
     if (this.tail.length > 0 && position >= this.tail[0].position) {
@@ -311,8 +315,8 @@ export class LogSegment {
       }
       return parts.length === 1 ? parts[0] : Buffer.concat(parts, end - position);
     }
-    const out = Buffer.allocUnsafe(end - position);
-    const handle = await this.file();
+    const out = pool ? pool.acquire(end - position) : Buffer.allocUnsafe(end - position);
+    const handle = this.handle ?? (await this.file());
     let done = 0;
     while (done < out.length) {
       const { bytesRead } = await handle.read(out, done, out.length - done, position + done);
@@ -345,13 +349,15 @@ export class LogSegment {
    * first batch (all of it when `minOneBatch`, else nothing), never past file position
    * `limit`. One file read in the common case: the batch lies within about an index
    * interval of its index entry, so that much extra is read along with the data.
-   * Returns null when the segment holds no batch at or after `startOffset`.
+   * Returns null when the segment holds no batch at or after `startOffset`. With a `pool`,
+   * the records may be pool memory, for the caller to release once it is done with them.
    */
   async readFrom(
     startOffset: bigint,
     maxBytes: number,
     limit: number,
     minOneBatch: boolean,
+    pool?: ReadBufferPool,
   ): Promise<{ records: Buffer; firstBatchOffset: bigint } | null> {
     // Compaction can leave a segment empty, its nextOffset then being its base offset.
     if (this.size === 0 || startOffset >= this.nextOffset) return null;
@@ -362,14 +368,15 @@ export class LogSegment {
     const spanFrom = (position: number) =>
       Math.min(limit - position, maxBytes + interval + READ_SLACK_BYTES);
     if (spanFrom(floor) <= 0) return nothing;
-    let chunk = await this.read(from, Math.max(0, spanFrom(from)));
+    let chunk = await this.read(from, Math.max(0, spanFrom(from)), pool);
     if (
       from !== floor &&
       (chunk.length < RECORD_BATCH_HEADER_SIZE || chunk.readBigInt64BE(0) > startOffset)
     ) {
       // The guess went past the batch holding startOffset: read from the index entry.
+      pool?.release(chunk);
       from = floor;
-      chunk = await this.read(from, spanFrom(from));
+      chunk = await this.read(from, spanFrom(from), pool);
     }
     let at = 0;
     let first: BatchPosition | null = null;
@@ -384,20 +391,28 @@ export class LogSegment {
     }
     // Batches larger than the chunk: fall back to a header scan.
     first ??= await this.translateOffset(startOffset, from + at);
-    if (!first) return null;
-    if (first.position >= limit) return nothing;
-    const available = limit - first.position;
-    let length = Math.min(available, maxBytes);
-    if (length < first.size) {
-      if (!minOneBatch) return nothing;
-      length = Math.min(first.size, available);
+    let length = 0;
+    if (first && first.position < limit) {
+      const available = limit - first.position;
+      length = Math.min(available, maxBytes);
+      if (length < first.size) length = minOneBatch ? Math.min(first.size, available) : 0;
+    }
+    if (!first || length === 0) {
+      pool?.release(chunk);
+      return first ? nothing : null;
     }
     const offsetInChunk = first.position - from;
-    const records =
-      offsetInChunk + length <= chunk.length
-        ? chunk.subarray(offsetInChunk, offsetInChunk + length)
-        : await this.read(first.position, length);
-    return { records, firstBatchOffset: first.baseOffset };
+    if (offsetInChunk + length <= chunk.length) {
+      return {
+        records: chunk.subarray(offsetInChunk, offsetInChunk + length),
+        firstBatchOffset: first.baseOffset,
+      };
+    }
+    pool?.release(chunk);
+    return {
+      records: await this.read(first.position, length, pool),
+      firstBatchOffset: first.baseOffset,
+    };
   }
 
   /** The first batch whose last offset is >= `offset`, searching from the index. */

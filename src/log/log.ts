@@ -5,6 +5,7 @@ import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment, type AppendedBatch, type BatchPosition } from './log-segment.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
@@ -526,12 +527,13 @@ export class Log {
 
   /**
    * Reads from `startOffset`: whole batches up to `maxBytes` (at least the first batch
-   * when `minOneBatch`), never past `maxOffset` (exclusive; the log end by default).
+   * when `minOneBatch`), never past `maxOffset` (exclusive; the log end by default). With a
+   * `pool`, the records may be pool memory: release them to it once nothing uses them.
    */
   async read(
     startOffset: bigint,
     maxBytes: number,
-    options: { maxOffset?: bigint; minOneBatch?: boolean } = {},
+    options: { maxOffset?: bigint; minOneBatch?: boolean; pool?: ReadBufferPool } = {},
   ): Promise<LogReadResult> {
     this.checkUsable();
     const maxOffset = options.maxOffset ?? this.logEndOffset;
@@ -545,8 +547,17 @@ export class Log {
     if (startOffset >= maxOffset) return empty;
     for (let i = Math.max(0, this.segmentFor(startOffset)); i < this.segments.length; i++) {
       const segment = this.segments[i];
-      const limit = await this.positionLimit(segment, maxOffset);
-      const result = await segment.readFrom(startOffset, maxBytes, limit, minOneBatch);
+      const limit =
+        maxOffset >= segment.nextOffset
+          ? segment.writtenSize
+          : await this.positionLimit(segment, maxOffset);
+      const result = await segment.readFrom(
+        startOffset,
+        maxBytes,
+        limit,
+        minOneBatch,
+        options.pool,
+      );
       if (result) return result;
     }
     return empty;

@@ -55,6 +55,8 @@ interface ResponseSlot {
   response: Buffer[] | null;
   /** Processed alone: nothing else was in flight when it started, nothing starts meanwhile. */
   alone: boolean;
+  /** Run once the socket is done with the response (RequestContext.afterResponseSent). */
+  afterSent: (() => void)[];
 }
 
 type ConnectionState = 'open' | 'draining' | 'closed';
@@ -187,7 +189,7 @@ export class Connection {
 
   private dispatch(frame: Buffer, apiKey: number, alone: boolean): void {
     this.setup.metrics.countRequest(apiKey);
-    const slot: ResponseSlot = { done: false, response: null, alone };
+    const slot: ResponseSlot = { done: false, response: null, alone, afterSent: [] };
     this.slots.push(slot);
     const ctx: RequestContext = {
       connectionId: this.id,
@@ -196,6 +198,7 @@ export class Connection {
       clientPort: this.clientPort,
       principal: ANONYMOUS_PRINCIPAL,
       clientInformation: this.clientInformation,
+      afterResponseSent: (callback) => slot.afterSent.push(callback),
     };
     let pending: Promise<Buffer[] | null>;
     try {
@@ -210,19 +213,23 @@ export class Connection {
   }
 
   private complete(slot: ResponseSlot, response: Buffer[] | null): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      runAll(slot.afterSent);
+      return;
+    }
     slot.done = true;
     slot.response = response;
     while (this.slots.length > 0 && this.slots[0].done) {
       const next = this.slots.shift()!;
-      if (next.response !== null) this.write(next.response);
+      if (next.response !== null) this.write(next.response, next.afterSent);
+      else runAll(next.afterSent);
     }
     if (this.slots.length === 0) this.wakeIdleWaiters();
     this.processFrames();
   }
 
   /** Writes inside cork() until the end of this tick, so responses finishing together leave in one writev. */
-  private write(buffers: Buffer[]): void {
+  private write(buffers: Buffer[], afterSent: (() => void)[]): void {
     const socket = this.socket;
     if (!this.corked) {
       this.corked = true;
@@ -232,9 +239,12 @@ export class Connection {
         socket.uncork();
       });
     }
-    for (const buffer of buffers) {
-      this.setup.metrics.bytesOut += buffer.length;
-      socket.write(buffer);
+    const last = buffers.length - 1;
+    for (let i = 0; i <= last; i++) {
+      this.setup.metrics.bytesOut += buffers[i].length;
+      // Its callback runs once every earlier write has completed or failed too.
+      if (i === last && afterSent.length > 0) socket.write(buffers[i], () => runAll(afterSent));
+      else socket.write(buffers[i]);
     }
     if (socket.writableLength > this.setup.limits.writeHighWaterMarkBytes) this.writeBlocked = true;
   }
@@ -383,4 +393,8 @@ function describeFrame(frame: Buffer): object {
     apiVersion: frame.readInt16BE(2),
     correlationId: frame.readInt32BE(4),
   };
+}
+
+function runAll(callbacks: (() => void)[]): void {
+  for (const callback of callbacks) callback();
 }

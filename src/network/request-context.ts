@@ -28,6 +28,11 @@ export interface RequestContext {
   readonly clientInformation: ClientInformation;
   /** The decoded request header, set by the router once it is known. */
   header?: RequestHeader;
+  /**
+   * Runs `callback` once the socket no longer needs the response's buffers (written, or the
+   * connection gone), so memory they point into can be reused.
+   */
+  afterResponseSent?(callback: () => void): void;
 }
 
 /**

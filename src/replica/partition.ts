@@ -1,5 +1,6 @@
 import type { AppendResult, Clock, Log } from '../log/log.js';
 import { OffsetOutOfRangeError } from '../log/log.js';
+import type { ReadBufferPool } from '../log/read-buffer-pool.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { BatchMetadata } from '../producer/producer-state-entry.js';
 import type { RecordBatch } from '../protocol/records/index.js';
@@ -504,6 +505,8 @@ export class Partition {
       minOneMessage: boolean;
       isolation: FetchIsolation;
       fetchOnlyLeader: boolean;
+      /** Where file reads go; the caller releases the records to it. */
+      pool?: ReadBufferPool;
     },
   ): Promise<PartitionReadInfo> {
     this.checkLocalLog(request.currentLeaderEpoch, options.fetchOnlyLeader);
@@ -538,6 +541,7 @@ export class Partition {
     const { records } = await this.log.read(request.fetchOffset, Math.max(0, options.maxBytes), {
       maxOffset,
       minOneBatch: options.minOneMessage,
+      pool: options.pool,
     });
     return { records, divergingEpoch: null, ...offsets };
   }

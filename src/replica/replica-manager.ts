@@ -3,6 +3,7 @@ import { readOffsetCheckpoint } from '../log/checkpoint-file.js';
 import { REPLICATION_OFFSET_CHECKPOINT_FILE } from '../log/log-dir.js';
 import type { LogManager } from '../log/log-manager.js';
 import { KafkaStorageError, systemClock, type Clock } from '../log/log.js';
+import { ReadBufferPool } from '../log/read-buffer-pool.js';
 import { PeriodicTask, timerScheduler, type Scheduler } from '../log/scheduler.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { ZERO_UUID } from '../protocol/primitives/uuid.js';
@@ -48,6 +49,8 @@ export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([
 ]);
 
 /** ListOffsets / OffsetForLeaderEpoch replica ids. */
+/** Idle fetch read buffers kept for reuse, across all partitions. */
+const FETCH_BUFFER_POOL_BYTES = 64 * 1024 * 1024;
 const CONSUMER_REPLICA_ID = -1;
 const DEBUGGING_REPLICA_ID = -2;
 /** The newest Produce version this layer's rules follow. */
@@ -107,6 +110,11 @@ export class ReplicaManager {
   private readonly scheduler: Scheduler;
   private readonly logger: ReplicaLogger;
   private readonly partitionExists: (topic: string, partition: number) => boolean;
+  /**
+   * Memory for fetch reads from the log files. Fetch results' records may live in it: the
+   * fetch handler releases them once the response has left (see ReadBufferPool).
+   */
+  readonly fetchBuffers = new ReadBufferPool(FETCH_BUFFER_POOL_BYTES);
   private tasks: PeriodicTask[] = [];
   private state: 'running' | 'shutting-down' | 'closed' = 'running';
   private shutdownDone: Promise<void> | null = null;
@@ -498,12 +506,14 @@ export class ReplicaManager {
     }
     if (answerNow || bytes >= params.minBytes) return first;
 
+    const statuses: FetchWaitStatus[] = params.partitions.map((request, i) => ({
+      request,
+      bytesRead: first[i].records.length,
+      startMark: startMarks[i],
+    }));
+    // Read again when the wait ends; these records are not answered.
+    for (const result of first) this.fetchBuffers.release(result.records);
     return new Promise<FetchPartitionResult[]>((resolve, reject) => {
-      const statuses: FetchWaitStatus[] = params.partitions.map((request, i) => ({
-        request,
-        bytesRead: first[i].records.length,
-        startMark: startMarks[i],
-      }));
       const op = new DelayedFetch(
         statuses,
         params.minBytes,
@@ -569,6 +579,7 @@ export class ReplicaManager {
         minOneMessage,
         isolation,
         fetchOnlyLeader,
+        pool: this.fetchBuffers,
       });
       if (replicaId >= 0)
         hosted.updateFollowerFetchState(replicaId, request.fetchOffset, request.logStartOffset);

@@ -86,6 +86,11 @@ export function createFetchHandler(services: BrokerServices): ApiHandler<typeof 
               partitions: readable,
               clientRackId: version >= FIRST_VERSION_WITH_RACK ? request.rackId : undefined,
             });
+      // Records read from the files sit in pooled memory until the response has left.
+      const pool = services.replicaManager.fetchBuffers;
+      ctx.afterResponseSent?.(() => {
+        for (const result of results) pool.release(result.records);
+      });
       const built = session.buildResponse(results);
       return {
         throttleTimeMs: 0,

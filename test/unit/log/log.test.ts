@@ -11,6 +11,7 @@ import {
   type LogOptions,
 } from '../../../src/log/log.js';
 import { LogSegment } from '../../../src/log/log-segment.js';
+import { ReadBufferPool } from '../../../src/log/read-buffer-pool.js';
 import { offsetFileName } from '../../../src/log/segment-files.js';
 import {
   buildRecordBatch,
@@ -285,6 +286,40 @@ describe('offset index and reads', () => {
       expect([batch.baseOffset, batch.lastOffset]).toEqual([holder.first, holder.last]);
       expect(readBatches(small.records).length).toBe(1);
     }
+  });
+
+  test('reads into a pool return what plain reads return, and reuse released memory', async () => {
+    const log = await openLog(
+      { segmentBytes: 700, indexIntervalBytes: 100 },
+      { tailCacheBytes: 0 },
+    );
+    for (let i = 0; i < 40; i++) await appendMany(log, 1, 1 + (i % 4));
+    const pool = new ReadBufferPool(1 << 20);
+    for (let offset = 0n; offset < log.logEndOffset; offset++) {
+      for (const maxBytes of [0, 1, 150, 1 << 20]) {
+        const plain = await log.read(offset, maxBytes, { minOneBatch: maxBytes > 0 });
+        const pooled = await log.read(offset, maxBytes, { minOneBatch: maxBytes > 0, pool });
+        expect(pooled.firstBatchOffset).toBe(plain.firstBatchOffset);
+        expect(pooled.records.equals(plain.records)).toBe(true);
+        pool.release(pooled.records);
+      }
+    }
+    const first = await log.read(0n, 1 << 20, { pool });
+    pool.release(first.records);
+    const second = await log.read(5n, 1 << 20, { pool });
+    expect(second.records.buffer).toBe(first.records.buffer);
+  });
+
+  test('reads served by the tail cache never hand its memory to the pool', async () => {
+    const log = await openLog();
+    await appendMany(log, 3);
+    const pool = new ReadBufferPool(1 << 20);
+    const cached = await log.read(0n, 1 << 20, { pool });
+    const copy = Buffer.from(cached.records);
+    pool.release(cached.records);
+    expect(pool.idleByteCount).toBe(0);
+    pool.acquire(cached.records.length).fill(0);
+    expect(cached.records.equals(copy)).toBe(true);
   });
 
   test('a read stays within one segment and starts at segment boundaries exactly', async () => {

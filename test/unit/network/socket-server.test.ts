@@ -279,6 +279,53 @@ describe('SocketServer', () => {
     expect(server.metrics.requestsTotal).toBe(count);
   });
 
+  it('runs afterResponseSent callbacks only once the socket has taken the whole response', async () => {
+    // Larger than the kernel's socket buffers, so the write completes only as the client reads.
+    const response = Buffer.alloc(32 * 1024 * 1024, 5);
+    let sent = 0;
+    const server = await startServer(async (ctx, frame) => {
+      ctx.afterResponseSent?.(() => {
+        sent++;
+        response.fill(0); // what reusing the memory would do
+      });
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(8 + response.length, 0);
+      return [size, frame.subarray(0, 8), response];
+    });
+    const client = await connect(server);
+    client.socket.pause();
+    client.send(request(1));
+    await until(() => server.metrics.requestsTotal === 1);
+    await delay(200);
+    expect(sent).toBe(0);
+
+    client.socket.resume();
+    const frame = await client.nextFrame(10_000);
+    expect(frame.length).toBe(8 + response.length);
+    expect(frame.subarray(8).every((byte) => byte === 5)).toBe(true);
+    await until(() => sent === 1);
+  });
+
+  it('runs afterResponseSent callbacks of a request whose connection closed meanwhile', async () => {
+    const gate = new Gate();
+    let sent = 0;
+    const server = await startServer(
+      async (ctx, frame) => {
+        if (correlationIdOf(frame) === 2) throw new CloseConnectionError('second request');
+        ctx.afterResponseSent?.(() => sent++);
+        await gate.wait();
+        return echo(frame);
+      },
+      { mayOverlap: () => true, maxInFlightRequests: 5 },
+    );
+    const client = await connect(server);
+    client.send([request(1), request(2)]);
+    await until(() => server.openConnections.size === 0);
+    expect(sent).toBe(0);
+    gate.open();
+    await until(() => sent === 1);
+  });
+
   it('batches responses that finish in the same tick into one vectored write (cork/uncork)', async () => {
     const server = await startServer(async (_ctx, frame) => echo(frame), {
       maxInFlightRequests: 50,
