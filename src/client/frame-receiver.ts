@@ -10,6 +10,8 @@
 
 const SIZE_PREFIX_BYTES = 4;
 const SCRATCH_BYTES = 64 * 1024;
+/** A size prefix above this is taken as a broken stream, not allocated for. */
+const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 
 export class FrameSizeError extends Error {
   override readonly name = 'FrameSizeError';
@@ -35,7 +37,7 @@ export class FrameReceiver {
 
   /**
    * Takes `count` bytes that a read placed in the last nextBuffer(); delivers every frame
-   * they complete. Throws FrameSizeError on a negative or too small size prefix.
+   * they complete. Throws FrameSizeError on a size prefix below 4 or above 1 GiB.
    */
   received(count: number): void {
     if (this.frame !== null) {
@@ -55,7 +57,9 @@ export class FrameReceiver {
   private takeFramesFromScratch(): void {
     while (this.end - this.start >= SIZE_PREFIX_BYTES) {
       const size = this.scratch.readInt32BE(this.start);
-      if (size < SIZE_PREFIX_BYTES) throw new FrameSizeError(`invalid response size ${size}`);
+      if (size < SIZE_PREFIX_BYTES || size > MAX_FRAME_BYTES) {
+        throw new FrameSizeError(`invalid response size ${size}`);
+      }
       const bodyStart = this.start + SIZE_PREFIX_BYTES;
       const available = this.end - bodyStart;
       if (available >= size) {

@@ -240,6 +240,7 @@ export class Connection {
       });
     }
     const last = buffers.length - 1;
+    if (last < 0) runAll(afterSent);
     for (let i = 0; i <= last; i++) {
       this.setup.metrics.bytesOut += buffers[i].length;
       // Its callback runs once every earlier write has completed or failed too.

@@ -72,10 +72,10 @@ describe('FrameReceiver', () => {
     expect(delivered[0].equals(frames[0])).toBe(true);
   });
 
-  it('rejects a size prefix below 4', () => {
+  it.each([-1, 3, 0x7fffffff])('rejects the size prefix %i without allocating for it', (size) => {
     const receiver = new FrameReceiver(() => undefined);
     const target = receiver.nextBuffer();
-    target.writeInt32BE(-1);
+    target.writeInt32BE(size);
     expect(() => receiver.received(4)).toThrow(FrameSizeError);
   });
 });
