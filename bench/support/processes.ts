@@ -6,12 +6,13 @@
  * removed, when the bench ends, fails or is interrupted (runBench).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { prepareSingleNode } from './single-node.js';
 
 /** The repository root (this file runs as dist/bench/support/processes.js). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,18 +31,6 @@ export const round = (n: number, d = 1): number => Number(n.toFixed(d));
 
 // ---------------------------------------------------------------------------------------
 // processes
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 export function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -234,36 +223,11 @@ export async function startBroker(
   dir: string,
   extraProps: Record<string, string> = {},
 ): Promise<Broker> {
-  const port = await freePort();
-  const controllerPort = await freePort();
-  const logDir = join(dir, 'logs');
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': logDir,
-    'num.partitions': '1',
-    ...extraProps,
-  };
-  const configPath = join(dir, 'server.properties');
-  await writeFile(
-    configPath,
-    Object.entries(props)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
+  const { configPath, port, logDir } = await prepareSingleNode(
+    dir,
+    BIN('kafka-storage'),
+    extraProps,
   );
-  const uuid = await runTool(BIN('kafka-storage'), ['random-uuid']);
-  const format = await runTool(BIN('kafka-storage'), [
-    'format',
-    '--config',
-    configPath,
-    '--cluster-id',
-    uuid.stdout.trim(),
-  ]);
-  if (format.code !== 0) throw new Error(`format failed: ${format.stderr}${format.stdout}`);
   // BENCH_BROKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' runs the compiled broker
   // under `node` with those flags (NODE_OPTIONS refuses --cpu-prof), e.g. to profile it,
   // after the heap flag bin/broker passes by default.

@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareSingleNode } from '../../bench/support/single-node.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** A script of the repository's bin/ directory. */
@@ -23,19 +23,6 @@ export function requireBuiltBroker(): void {
   if (!existsSync(COMPILED_CLI)) {
     throw new Error(`${COMPILED_CLI} is missing: run \`npm run build\` before these tests`);
   }
-}
-
-/** A port nothing listens on right now (bound to 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export interface RunResult {
@@ -91,38 +78,12 @@ export async function prepareBrokerNode(
   dir: string,
   extraProps: Record<string, string> = {},
 ): Promise<BrokerNode> {
-  const port = await freePort();
-  const controllerPort = await freePort();
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': join(dir, 'logs'),
-    'num.partitions': '1',
+  const { configPath, port } = await prepareSingleNode(dir, STORAGE_BIN, {
     // One node holds one replica of everything; groups rebalance without waiting for more.
     'offsets.topic.replication.factor': '1',
     'group.initial.rebalance.delay.ms': '0',
     ...extraProps,
-  };
-  const configPath = join(dir, 'server.properties');
-  await writeFile(
-    configPath,
-    Object.entries(props)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-  );
-  const uuid = await run(STORAGE_BIN, ['random-uuid']);
-  const format = await run(STORAGE_BIN, [
-    'format',
-    '--config',
-    configPath,
-    '--cluster-id',
-    uuid.stdout.trim(),
-  ]);
-  if (format.code !== 0) throw new Error(`format failed: ${format.stderr}${format.stdout}`);
+  });
   return { dir, configPath, port, bootstrap: `127.0.0.1:${port}` };
 }
 
