@@ -18,6 +18,15 @@ export class RecordValidationError extends KafkaError {
   }
 }
 
+/** Throws a RecordValidationError: the produce to this partition fails with `code`. */
+export function rejectRecords(
+  code: number,
+  message: string,
+  recordErrors: RecordErrorInfo[] = [],
+): never {
+  throw new RecordValidationError(code, message, recordErrors);
+}
+
 /** Kafka's error code for an error thrown while serving a partition; unknown ones are -1. */
 export function errorCodeOf(err: unknown): number {
   if (err instanceof KafkaError) return err.code;

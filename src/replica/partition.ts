@@ -2,6 +2,7 @@ import type { AppendResult, Clock, Log } from '../log/log.js';
 import { OffsetOutOfRangeError } from '../log/log.js';
 import type { ReadBufferPool } from '../log/read-buffer-pool.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { TopicCompression } from '../protocol/compression/index.js';
 import type { BatchMetadata } from '../producer/producer-state-entry.js';
 import type { RecordBatch } from '../protocol/records/index.js';
 import type { ActiveProducer, ProducerStateManager } from '../producer/producer-state-manager.js';
@@ -168,6 +169,11 @@ export class Partition {
 
   get isRemoved(): boolean {
     return this.removed;
+  }
+
+  /** The topic's compression.type ('producer' keeps what clients send). */
+  get compressionType(): TopicCompression {
+    return this.topicConfig().compressionType ?? 'producer';
   }
 
   get currentLeader(): { leaderId: number; leaderEpoch: number } {

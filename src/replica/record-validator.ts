@@ -9,6 +9,7 @@ import {
   buildRecordBatch,
   CorruptRecordError,
   InvalidRecordError,
+  isLegacyMessageSet,
   readRecords,
   RecordBatch,
   scanBatches,
@@ -16,7 +17,8 @@ import {
   UnsupportedMagicError,
   type KafkaRecord,
 } from '../protocol/records/index.js';
-import { RecordValidationError } from './errors.js';
+import { rejectRecords as reject } from './errors.js';
+import { upConvertLegacyMessageSet } from './legacy-produce.js';
 import type { RecordErrorInfo } from './types.js';
 
 /** The topic settings produce validation applies. */
@@ -40,15 +42,16 @@ export interface ProduceValidationContext {
 
 /** Produce v7 introduced zstd (KIP-110). */
 const FIRST_VERSION_WITH_ZSTD = 7;
-
-function reject(code: number, message: string, recordErrors: RecordErrorInfo[] = []): never {
-  throw new RecordValidationError(code, message, recordErrors);
-}
+/** Produce v3+ may carry only v2 batches; older versions may carry legacy message sets. */
+const FIRST_VERSION_REQUIRING_MAGIC_2 = 3;
 
 /**
  * Validates what a client produced to one partition, as Kafka does before anything is
  * written, in Kafka's order:
  *
+ * - Produce v0-2 may carry a legacy (magic 0/1) message set instead: it is checked and
+ *   rebuilt as one v2 batch first (legacy-produce.ts), then goes through the record rules
+ *   and compression below.
  * - Produce v3+ rules (ProduceRequest.validateRecords): at least one and exactly one record
  *   batch, magic 2 (older formats are INVALID_RECORD), no zstd before v7
  *   (UNSUPPORTED_COMPRESSION_TYPE). A truncated tail after the batch is dropped, as Kafka
@@ -60,9 +63,9 @@ function reject(code: number, message: string, recordErrors: RecordErrorInfo[] =
  *   key on compacted topics (INVALID_RECORD) and, under CreateTime, a timestamp within
  *   message.timestamp.before/after.max.ms of now (INVALID_TIMESTAMP), reported per record
  *   (batchIndex). Compressed batches are decompressed for this.
- * - compression.type other than `producer`: the batch is rebuilt with that codec, keeping
- *   its producer id, epoch, base sequence and transactional flag, then its size is checked
- *   again.
+ * - compression.type other than `producer` (or a converted legacy set whose codec differs):
+ *   the batch is rebuilt with that codec, keeping its producer id, epoch, base sequence and
+ *   transactional flag, then its size is checked again.
  * - the batch must fit in a segment (RECORD_LIST_TOO_LARGE).
  *
  * Returns the batch to append: the client's own bytes (max timestamp set from the records,
@@ -73,10 +76,28 @@ export async function validateProducedRecords(
   config: ProduceValidationConfig,
   context: ProduceValidationContext,
 ): Promise<RecordBatch> {
+  if (context.apiVersion < FIRST_VERSION_REQUIRING_MAGIC_2 && isLegacyMessageSet(records)) {
+    const converted = await upConvertLegacyMessageSet(
+      records,
+      config.maxMessageBytes,
+      context.apiVersion,
+      context.partitionName,
+    );
+    return validateAndCompress(converted.batch, converted.sourceCompression, config, context);
+  }
   const batch = singleBatch(records, context);
   checkBatch(batch, config, context);
+  return validateAndCompress(batch, batch.compression, config, context);
+}
 
-  const target = config.compression === 'producer' ? batch.compression : config.compression;
+/** The record checks, then the topic's codec (`producer` keeps the client's one). */
+async function validateAndCompress(
+  batch: RecordBatch,
+  sourceCompression: number,
+  config: ProduceValidationConfig,
+  context: ProduceValidationContext,
+): Promise<RecordBatch> {
+  const target = config.compression === 'producer' ? sourceCompression : config.compression;
   const needsRebuild = target !== batch.compression;
   const { maxTimestamp, records: parsed } = await validateRecords(
     batch,
@@ -88,16 +109,17 @@ export async function validateProducedRecords(
   let result = batch;
   if (needsRebuild) {
     result = await rebuild(batch, parsed, target, context);
-    if (result.sizeInBytes > config.maxMessageBytes) {
-      reject(
-        ErrorCode.MESSAGE_TOO_LARGE,
-        `batch recompressed for ${context.partitionName} is ${result.sizeInBytes} bytes, ` +
-          `above max.message.bytes ${config.maxMessageBytes}`,
-      );
-    }
   } else if (config.timestampType === 'CreateTime') {
     // Kafka sets the batch's max timestamp from its records rather than trusting the client.
     batch.setMaxTimestamp(maxTimestamp, TimestampType.CreateTime);
+  }
+  // A rebuilt or converted batch has a new size; a client's own was checked already.
+  if (result.sizeInBytes > config.maxMessageBytes) {
+    reject(
+      ErrorCode.MESSAGE_TOO_LARGE,
+      `batch of ${result.sizeInBytes} bytes for ${context.partitionName} as stored exceeds ` +
+        `max.message.bytes ${config.maxMessageBytes}`,
+    );
   }
   if (result.sizeInBytes > config.segmentBytes) {
     reject(

@@ -11,6 +11,13 @@ import {
   type ResponsesByApiKey,
 } from '../../src/protocol/messages/generated/index.js';
 import { ZERO_UUID } from '../../src/protocol/primitives/uuid.js';
+import { CompressionType } from '../../src/protocol/compression/index.js';
+import {
+  buildLegacyMessageSet,
+  scanBatches,
+  scanLegacyMessages,
+  TimestampType,
+} from '../../src/protocol/records/index.js';
 import {
   prepareBrokerNode,
   requireBuiltBroker,
@@ -44,6 +51,15 @@ describe('bin/broker answers every advertised version', () => {
     const response = decodeResponse(apiKey, version, await client.nextFrame(10_000));
     expect(response.header.correlationId).toBe(correlationId);
     return response.body;
+  }
+
+  async function createTopic(name: string, configs: { name: string; value: string }[] = []) {
+    const created = await call(ApiKey.CreateTopics, 7, {
+      topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
   }
 
   beforeAll(async () => {
@@ -135,7 +151,19 @@ describe('bin/broker answers every advertised version', () => {
       const partition = response.responses[0].partitions[0];
       expect(partition.errorCode).toBe(ErrorCode.NONE);
       expect(partition.highWatermark).toBe(3n);
-      expect(partition.records?.length ?? 0).toBeGreaterThan(0);
+      const records = partition.records ?? Buffer.alloc(0);
+      if (v <= 3) {
+        // Down-converted: message format v0 for Fetch v0-1, v1 for v2-3.
+        const { messages } = scanLegacyMessages(records);
+        expect(messages.map((m) => [m.magic, m.offset, m.key?.toString()])).toEqual(
+          ['a', 'b', 'c'].map((key, i) => [v <= 1 ? 0 : 1, BigInt(i), key]),
+        );
+      } else {
+        // kcat may have sent the three records as one batch or as several.
+        const magics = scanBatches(records).batches.map((b) => b.magic);
+        expect(magics.length).toBeGreaterThan(0);
+        expect(magics.every((magic) => magic === 2)).toBe(true);
+      }
       if (v >= 7) {
         expect(response.sessionId).not.toBe(0);
         // An incremental fetch with nothing new leaves the partition out.
@@ -222,6 +250,71 @@ describe('bin/broker answers every advertised version', () => {
     const names = left.topics.map((t) => t.name);
     expect(names).toContain('created-v7');
     expect(names.filter((n) => n?.startsWith('created-v'))).toEqual(['created-v7']);
+  });
+
+  it('Produce v0-2 appends legacy message sets, which every Fetch version reads back', async () => {
+    await createTopic('versions-legacy');
+    for (let v = 0; v <= 2; v++) {
+      const magic = v === 2 ? 1 : 0;
+      const records = await buildLegacyMessageSet(
+        [{ offset: 0n, timestamp: 1_700_000_000_000n, key: Buffer.from(`p${v}`), value: null }],
+        { magic, compression: CompressionType.Gzip, timestampType: TimestampType.CreateTime },
+      );
+      const response = await call(ApiKey.Produce, v, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5_000,
+        topicData: [{ name: 'versions-legacy', partitionData: [{ index: 0, records }] }],
+      });
+      expect(response.responses[0].partitionResponses[0]).toMatchObject({
+        errorCode: ErrorCode.NONE,
+        baseOffset: BigInt(v),
+      });
+    }
+    const fetched = await call(ApiKey.Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 'versions-legacy',
+          partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
+        },
+      ],
+    });
+    const batches = scanBatches(fetched.responses[0].partitions[0].records!).batches;
+    const keys = [];
+    for (const batch of batches) {
+      expect(batch.compression).toBe(CompressionType.Gzip);
+      for (const record of await batch.decodeRecords()) keys.push(record.key?.toString());
+    }
+    expect(keys).toEqual(['p0', 'p1', 'p2']);
+  });
+
+  it('a zstd topic answers Fetch below v10 with UNSUPPORTED_COMPRESSION_TYPE', async () => {
+    await createTopic('versions-zstd', [{ name: 'compression.type', value: 'zstd' }]);
+    for (const v of [3, 9, 10]) {
+      const response = await call(ApiKey.Fetch, v, {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic: 'versions-zstd',
+            partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
+          },
+        ],
+      });
+      expect(response.responses[0].partitions[0].errorCode).toBe(
+        v < 10 ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.NONE,
+      );
+    }
   });
 
   it('Produce v3-11 answers each partition', async () => {

@@ -5,6 +5,7 @@ import { compressLz4, decompressLz4 } from './lz4.js';
 import { compressSnappy, decompressSnappy } from './snappy.js';
 import { compressZstd, decompressZstd } from './zstd.js';
 
+export { decompressLz4IgnoringHeaderChecksum } from './lz4.js';
 export { CompressionError, type CompressionErrorReason } from './compression-error.js';
 export {
   compressionName,

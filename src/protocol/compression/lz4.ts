@@ -57,6 +57,26 @@ export async function decompressLz4(data: Buffer, maxOutputBytes: number): Promi
   return output;
 }
 
+/**
+ * For magic 0 message sets: clients of that era computed the frame header checksum over the
+ * wrong bytes (KAFKA-3160), and Kafka ignores it for them. Decoding block by block never
+ * looks at it; the message CRC covers these bytes anyway.
+ */
+export async function decompressLz4IgnoringHeaderChecksum(
+  data: Buffer,
+  maxOutputBytes: number,
+): Promise<Buffer> {
+  const frame = parseLz4Frame(data);
+  if (frame.contentSize !== undefined && frame.contentSize > maxOutputBytes) {
+    throw outputLimitError('lz4', frame.contentSize, maxOutputBytes);
+  }
+  const output = await decodeBlockByBlock(frame, maxOutputBytes);
+  if (frame.contentSize !== undefined && output.length !== frame.contentSize) {
+    throw corrupt(`frame declares ${frame.contentSize} bytes but decodes to ${output.length}`);
+  }
+  return output;
+}
+
 interface Lz4Block {
   /** The block's payload (without its length prefix or checksum). */
   bytes: Buffer;

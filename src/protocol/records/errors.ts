@@ -29,8 +29,8 @@ export class InvalidRecordError extends DecodeError {
 }
 
 /**
- * A legacy message set (magic 0 or 1). This broker only speaks record batch v2, so the
- * caller should answer with UNSUPPORTED_VERSION (or CORRUPT_MESSAGE) instead of parsing.
+ * A legacy message set (magic 0 or 1) where v2 record batches were expected. Produce v0-2
+ * and Fetch v0-3 convert such sets (legacy-message-set.ts); everywhere else they are refused.
  */
 export class UnsupportedMagicError extends DecodeError {
   /** UNSUPPORTED_VERSION. (Kafka 3.x answers Produce v3+ carrying old magic with INVALID_RECORD.) */

@@ -55,3 +55,17 @@ export {
   type BuildControlBatchOptions,
   type RecordInput,
 } from './batch-builder.js';
+export {
+  buildLegacyMessageSet,
+  isLegacyMessageSet,
+  legacyEntrySize,
+  scanLegacyMessages,
+  unwrapLegacyMessage,
+  writeLegacyEntry,
+  type BuildLegacyOptions,
+  type LegacyMagic,
+  type LegacyMessage,
+  type LegacyRecordInput,
+  type LegacyScanResult,
+} from './legacy-message-set.js';
+export { downConvertBatches, UnsupportedLegacyCompressionError } from './down-convert.js';

@@ -10,19 +10,23 @@ import {
   type IsolationLevelId,
 } from '../../replica/types.js';
 import type { BrokerServices } from '../broker-services.js';
+import { convertForFetchVersion } from './fetch-down-conversion.js';
 import type { ApiHandler, HandlerContext, ResponseBody } from '../router.js';
 
 /**
  * Fetch (key 1), versions 0-17: the fetch session cache (KIP-227, v7+) decides which
  * partitions to read and what the response carries; the replica manager reads (and long
  * polls). v13+ names topics by id, v15+ moves the replica id into ReplicaState.
- * Records are answered as the stored batches; no throttling.
+ * Records are answered as the stored batches, down-converted to a legacy message set for
+ * v0-3 (fetch-down-conversion.ts); no throttling.
  */
 
 const FIRST_VERSION_WITH_MAX_BYTES = 3;
 const FIRST_VERSION_WITH_RACK = 11;
 const FIRST_VERSION_WITH_TOPIC_IDS = 13;
 const FIRST_VERSION_WITH_REPLICA_STATE = 15;
+/** Older versions may need their records down-converted or refused (zstd). */
+const FIRST_VERSION_WITHOUT_CONVERSION = 10;
 const INT32_MAX = 0x7fffffff;
 
 type FetchResponseBody = ResponseBody<typeof ApiKey.Fetch>;
@@ -51,6 +55,9 @@ export function createFetchHandler(services: BrokerServices): ApiHandler<typeof 
           logStartOffset: p.logStartOffset,
           partitionMaxBytes: p.partitionMaxBytes,
         })),
+      );
+      const fetchOffsets = new Map(
+        partitions.map((p) => [`${p.topic}:${p.partition}`, p.fetchOffset]),
       );
       const session = services.fetchSessions.newContext({
         version,
@@ -92,11 +99,20 @@ export function createFetchHandler(services: BrokerServices): ApiHandler<typeof 
         for (const result of results) pool.release(result.records);
       });
       const built = session.buildResponse(results);
+      const answered =
+        version >= FIRST_VERSION_WITHOUT_CONVERSION
+          ? built.partitions
+          : await convertForFetchVersion(
+              built.partitions,
+              version,
+              (r) => fetchOffsets.get(`${r.topic}:${r.partition}`) ?? 0n,
+              (r) => services.replicaManager.getPartition(r.topic, r.partition)?.compressionType,
+            );
       return {
         throttleTimeMs: 0,
         errorCode: built.errorCode,
         sessionId: built.sessionId,
-        responses: groupTopics(built.partitions, usesTopicIds),
+        responses: groupTopics(answered, usesTopicIds),
       };
     },
   };
