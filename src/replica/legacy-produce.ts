@@ -12,9 +12,6 @@ import {
 } from '../protocol/records/index.js';
 import { rejectRecords as reject } from './errors.js';
 
-/** Produce v7 introduced zstd (KIP-110); legacy formats predate it anyway. */
-const FIRST_VERSION_WITH_ZSTD = 7;
-
 export interface UpConvertedMessages {
   /** One uncompressed v2 batch with the messages' keys, values and timestamps. */
   batch: RecordBatch;
@@ -37,7 +34,6 @@ export interface UpConvertedMessages {
 export async function upConvertLegacyMessageSet(
   records: Buffer,
   maxMessageBytes: number,
-  apiVersion: number,
   partitionName: string,
 ): Promise<UpConvertedMessages> {
   try {
@@ -56,11 +52,9 @@ export async function upConvertLegacyMessageSet(
         `produce to ${partitionName} mixes a compressed message with ${messages.length - 1} others`,
       );
     }
-    if (wrapper.compression === CompressionType.Zstd && apiVersion < FIRST_VERSION_WITH_ZSTD) {
-      reject(
-        ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
-        `produce v${apiVersion} may not use zstd (needs v${FIRST_VERSION_WITH_ZSTD}+)`,
-      );
+    // Produce v0-2 predate zstd (v7, KIP-110), and so do these formats.
+    if (wrapper.compression === CompressionType.Zstd) {
+      reject(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `${partitionName}: zstd needs Produce v7+`);
     }
     const inner = await unwrapLegacyMessage(wrapper);
     inner.forEach((message, index) => checkInner(message, index, partitionName));

@@ -80,7 +80,6 @@ export async function validateProducedRecords(
     const converted = await upConvertLegacyMessageSet(
       records,
       config.maxMessageBytes,
-      context.apiVersion,
       context.partitionName,
     );
     return validateAndCompress(converted.batch, converted.sourceCompression, config, context);

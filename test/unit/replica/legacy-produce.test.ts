@@ -98,7 +98,7 @@ describe('Produce v0-2 with legacy message sets', () => {
     expect(result.errorCode).toBe(ErrorCode.INVALID_RECORD);
   });
 
-  test('bad CRC, mixed formats, oversized messages and stray compression are refused; nothing is appended', async () => {
+  test('bad CRC, mixed formats, oversized messages, zstd and stray compression are refused; nothing is appended', async () => {
     const b = await brokers.start();
     b.configs.set('t', { maxMessageBytes: 200 });
     await lead(b, 't');
@@ -124,7 +124,16 @@ describe('Produce v0-2 with legacy message sets', () => {
         writeLegacyEntry(1, 0n, CompressionType.Gzip, 1n, null, Buffer.from('nested')),
       ),
     );
+    const zstd = writeLegacyEntry(
+      1,
+      0n,
+      CompressionType.Zstd,
+      1n,
+      null,
+      await compress(CompressionType.Zstd, writeLegacyEntry(1, 0n, 0, 1n, null, Buffer.from('z'))),
+    );
     const cases: [Buffer, number][] = [
+      [zstd, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE],
       [corrupt, ErrorCode.CORRUPT_MESSAGE],
       [mixed, ErrorCode.INVALID_RECORD],
       [oversized, ErrorCode.MESSAGE_TOO_LARGE],
