@@ -67,6 +67,17 @@ function readBatchPosition(buf: Buffer, at: number, position: number): BatchPosi
   };
 }
 
+/** A read made ahead of a sequential reader: it starts at the batch of `offset`. */
+interface ReadAhead {
+  offset: bigint;
+  position: number;
+  pool: ReadBufferPool;
+  /** The read, once started; empty if it failed. */
+  data: Promise<Buffer> | null;
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+
 /**
  * One segment: a .log file of record batches with its offset and time indexes.
  *
@@ -91,6 +102,7 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   private tail: { position: number; buf: Buffer; charge: number }[] = [];
   private tailBytes = 0;
+  private readAhead: ReadAhead | null = null;
 
   private constructor(
     readonly dir: string,
@@ -316,6 +328,11 @@ export class LogSegment {
       return parts.length === 1 ? parts[0] : Buffer.concat(parts, end - position);
     }
     const out = pool ? pool.acquire(end - position) : Buffer.allocUnsafe(end - position);
+    return this.readFile(out, position);
+  }
+
+  /** Fills `out` from the file at `position`; shorter only at the end of the file. */
+  private async readFile(out: Buffer, position: number): Promise<Buffer> {
     const handle = this.handle ?? (await this.file());
     let done = 0;
     while (done < out.length) {
@@ -368,7 +385,14 @@ export class LogSegment {
     const spanFrom = (position: number) =>
       Math.min(limit - position, maxBytes + interval + READ_SLACK_BYTES);
     if (spanFrom(floor) <= 0) return nothing;
-    let chunk = await this.read(from, Math.max(0, spanFrom(from)), pool);
+    const ahead = pool ? await this.takeReadAhead(startOffset, limit) : null;
+    let chunk: Buffer;
+    if (ahead) {
+      from = ahead.position;
+      chunk = ahead.chunk;
+    } else {
+      chunk = await this.read(from, Math.max(0, spanFrom(from)), pool);
+    }
     if (
       from !== floor &&
       (chunk.length < RECORD_BATCH_HEADER_SIZE || chunk.readBigInt64BE(0) > startOffset)
@@ -402,17 +426,103 @@ export class LogSegment {
       return first ? nothing : null;
     }
     const offsetInChunk = first.position - from;
+    let records: Buffer;
     if (offsetInChunk + length <= chunk.length) {
-      return {
-        records: chunk.subarray(offsetInChunk, offsetInChunk + length),
-        firstBatchOffset: first.baseOffset,
-      };
+      records = chunk.subarray(offsetInChunk, offsetInChunk + length);
+    } else {
+      pool?.release(chunk);
+      records = await this.read(first.position, length, pool);
     }
-    pool?.release(chunk);
+    if (pool)
+      this.startReadAhead(records, first.position, maxBytes + interval + READ_SLACK_BYTES, pool);
+    return { records, firstBatchOffset: first.baseOffset };
+  }
+
+  /**
+   * What was read ahead, when it starts at the batch of `offset` (as a sequential reader's
+   * next fetch does), cut at `limit`; any other read ahead is dropped.
+   */
+  private async takeReadAhead(
+    offset: bigint,
+    limit: number,
+  ): Promise<{ position: number; chunk: Buffer } | null> {
+    const ahead = this.readAhead;
+    if (ahead === null) return null;
+    // Not started (the reader came back within the same turn): reading now is quicker.
+    if (ahead.offset !== offset || ahead.data === null) {
+      this.dropReadAhead();
+      return null;
+    }
+    this.readAhead = null;
+    // Taken: from now on the pool may not drop it to make room for others.
+    ahead.pool.endAhead(ahead);
+    const chunk = await ahead.data;
+    if (
+      chunk.length < RECORD_BATCH_HEADER_SIZE ||
+      ahead.position + RECORD_BATCH_HEADER_SIZE > limit
+    ) {
+      ahead.pool.release(chunk);
+      return null;
+    }
     return {
-      records: await this.read(first.position, length, pool),
-      firstBatchOffset: first.baseOffset,
+      position: ahead.position,
+      chunk: chunk.subarray(0, Math.min(chunk.length, limit - ahead.position)),
     };
+  }
+
+  /**
+   * A reader that got `records` (read from `position`) most likely asks next for the batch
+   * after the last whole one. That read is made as soon as the current answer has been
+   * written (a thread-pool read started earlier would take the core from the socket write
+   * the reader waits for), so the next fetch finds its data in memory.
+   */
+  private startReadAhead(
+    records: Buffer,
+    position: number,
+    span: number,
+    pool: ReadBufferPool,
+  ): void {
+    // Only batch sizes are read on the way: this runs for every fetch.
+    let at = 0;
+    let last = -1;
+    while (at + RECORD_BATCH_HEADER_SIZE <= records.length) {
+      const size = records.readInt32BE(at + BATCH_LENGTH_AT) + LOG_OVERHEAD;
+      if (size < RECORD_BATCH_HEADER_SIZE || at + size > records.length) break;
+      last = at;
+      at += size;
+    }
+    const next = position + at;
+    if (last < 0 || next >= this.writtenSize) return;
+    if (this.tail.length > 0 && next >= this.tail[0].position) return;
+    this.dropReadAhead();
+    const entry: ReadAhead = {
+      offset: readBatchPosition(records, last, position + last).lastOffset + 1n,
+      position: next,
+      pool,
+      data: null,
+    };
+    this.readAhead = entry;
+    setImmediate(() => {
+      const length = Math.min(span, this.writtenSize - next);
+      if (this.readAhead !== entry || length <= 0) return;
+      const out = pool.acquireAhead(entry, length, () => this.dropReadAhead(entry));
+      if (out === null) {
+        this.readAhead = null;
+        return;
+      }
+      entry.data = this.readFile(out, next).catch(() => {
+        pool.release(out);
+        return EMPTY_BUFFER;
+      });
+    });
+  }
+
+  /** Forgets the read made ahead; its memory goes back to the pool once the read is done. */
+  private dropReadAhead(entry: ReadAhead | null = this.readAhead): void {
+    if (entry === null) return;
+    if (this.readAhead === entry) this.readAhead = null;
+    entry.pool.endAhead(entry);
+    void entry.data?.then((data) => entry.pool.release(data));
   }
 
   /** The first batch whose last offset is >= `offset`, searching from the index. */
@@ -536,6 +646,7 @@ export class LogSegment {
     this.size = batch.position;
     this.writtenSize = batch.position;
     this.dropTailCache();
+    this.dropReadAhead();
     await this.recomputeTailState();
     return removed;
   }
@@ -583,6 +694,7 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
+    this.dropReadAhead();
     if (this.opening) await this.opening.catch(() => undefined);
     const handle = this.handle;
     this.handle = null;

@@ -11,6 +11,9 @@
  * whatever a read returned (a tail-cache slice, an empty buffer). A view that is never
  * released is simply collected. The caller must not release while any view of the buffer
  * is still in use: the next acquire() overwrites it.
+ *
+ * Reads made ahead of a sequential reader (LogSegment) take their memory through
+ * acquireAhead(), which keeps all of them within a byte limit by dropping the oldest.
  */
 
 const MIN_CLASS_BYTES = 64 * 1024;
@@ -24,9 +27,44 @@ export class ReadBufferPool {
   private readonly idle = new WeakSet<ArrayBuffer>();
   private readonly free = new Map<number, Buffer[]>();
   private idleBytes = 0;
+  /** Reads made ahead and not yet taken, oldest first, with their capacity and their drop. */
+  private readonly aheads = new Map<object, { bytes: number; drop: () => void }>();
+  private aheadBytes = 0;
 
-  /** @param maxIdleBytes memory kept for reuse; beyond it, released buffers are dropped. */
-  constructor(private readonly maxIdleBytes: number) {}
+  /**
+   * @param maxIdleBytes memory kept for reuse; beyond it, released buffers are dropped.
+   * @param maxAheadBytes memory reads made ahead may hold at once.
+   */
+  constructor(
+    private readonly maxIdleBytes: number,
+    private readonly maxAheadBytes = maxIdleBytes,
+  ) {}
+
+  /**
+   * Memory for the read made ahead that `owner` stands for, or null when reads of this size
+   * are not pooled. Older reads ahead are dropped (their `drop` called) to stay within the
+   * limit. The owner calls endAhead() once the read is taken or dropped.
+   */
+  acquireAhead(owner: object, size: number, drop: () => void): Buffer | null {
+    const capacity = classFor(size);
+    if (capacity === null || capacity > this.maxAheadBytes) return null;
+    for (const [older, entry] of this.aheads) {
+      if (this.aheadBytes + capacity <= this.maxAheadBytes) break;
+      this.endAhead(older);
+      entry.drop();
+    }
+    this.aheads.set(owner, { bytes: capacity, drop });
+    this.aheadBytes += capacity;
+    return this.acquire(size);
+  }
+
+  /** The read made ahead for `owner` no longer counts against the limit. */
+  endAhead(owner: object): void {
+    const entry = this.aheads.get(owner);
+    if (entry === undefined) return;
+    this.aheads.delete(owner);
+    this.aheadBytes -= entry.bytes;
+  }
 
   /** A buffer of exactly `size` bytes, its contents undefined. */
   acquire(size: number): Buffer {
@@ -58,6 +96,10 @@ export class ReadBufferPool {
 
   get idleByteCount(): number {
     return this.idleBytes;
+  }
+
+  get aheadByteCount(): number {
+    return this.aheadBytes;
   }
 }
 

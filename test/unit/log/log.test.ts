@@ -310,6 +310,60 @@ describe('offset index and reads', () => {
     expect(second.records.buffer).toBe(first.records.buffer);
   });
 
+  test('a sequential reader gets its next read from memory read ahead, identical to the file', async () => {
+    const log = await openLog({ indexIntervalBytes: 100 }, { tailCacheBytes: 0 });
+    await appendMany(log, 60, 2);
+    const pool = new ReadBufferPool(1 << 20);
+    const segment = log.activeSegment;
+    const fileReads = vi.spyOn(segment, 'read');
+    let offset = 0n;
+    let hits = 0;
+    let reads = 0;
+    while (offset < log.logEndOffset) {
+      reads++;
+      const before = fileReads.mock.calls.length;
+      const pooled = await log.read(offset, 500, { pool });
+      if (fileReads.mock.calls.length === before) hits++;
+      const plain = await log.read(offset, 500);
+      expect(pooled.records.equals(plain.records)).toBe(true);
+      const batches = scanBatches(pooled.records).batches;
+      offset = batches.at(-1)!.lastOffset + 1n;
+      pool.release(pooled.records);
+      // The read ahead starts once the current answer is out, in the next turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Every read but the first came from a read made ahead.
+    expect(reads).toBeGreaterThan(5);
+    expect(hits).toBe(reads - 1);
+    expect(pool.aheadByteCount).toBe(0);
+  });
+
+  test('a read ahead is dropped by truncation, and by a reader asking for another offset', async () => {
+    const log = await openLog({ indexIntervalBytes: 100 }, { tailCacheBytes: 0 });
+    await appendMany(log, 20, 1);
+    const pool = new ReadBufferPool(1 << 20);
+    const first = await log.read(0n, 200, { pool });
+    const next = scanBatches(first.records).batches.at(-1)!.lastOffset + 1n;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pool.aheadByteCount).toBeGreaterThan(0);
+    // Replace everything from `next` on with other values.
+    await log.truncateTo(next);
+    expect(pool.aheadByteCount).toBe(0);
+    await appendMany(log, 5, 1, 0, 33);
+    const after = await log.read(next, 1 << 20, { pool });
+    const plain = await log.read(next, 1 << 20);
+    expect(after.records.equals(plain.records)).toBe(true);
+    const [batch] = scanBatches(after.records).batches;
+    expect((await batch.decodeRecords())[0].value!.length).toBe(33);
+
+    // A reader elsewhere drops the read made ahead for the first one.
+    await log.read(0n, 200, { pool });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pool.aheadByteCount).toBeGreaterThan(0);
+    await log.read(3n, 200, { pool });
+    expect(pool.aheadByteCount).toBe(0);
+  });
+
   test('reads served by the tail cache never hand its memory to the pool', async () => {
     const log = await openLog();
     await appendMany(log, 3);

@@ -52,4 +52,28 @@ describe('ReadBufferPool', () => {
     pool.release(big);
     expect(pool.idleByteCount).toBe(0);
   });
+
+  it('keeps reads made ahead within their limit by dropping the oldest', () => {
+    const pool = new ReadBufferPool(1 << 20, 256 * 1024);
+    const dropped: string[] = [];
+    const owners = ['a', 'b', 'c', 'd'].map((name) => ({ name }));
+    for (const owner of owners.slice(0, 2)) {
+      expect(pool.acquireAhead(owner, 100_000, () => dropped.push(owner.name))!.length).toBe(
+        100_000,
+      );
+    }
+    expect(pool.aheadByteCount).toBe(256 * 1024);
+    // A third of 128 KiB needs room: the oldest goes.
+    pool.acquireAhead(owners[2], 100_000, () => dropped.push('c'));
+    expect(dropped).toEqual(['a']);
+    expect(pool.aheadByteCount).toBe(256 * 1024);
+    // Taken reads no longer count and are never dropped.
+    pool.endAhead(owners[1]);
+    pool.acquireAhead(owners[3], 100_000, () => dropped.push('d'));
+    expect(dropped).toEqual(['a']);
+    expect(pool.aheadByteCount).toBe(256 * 1024);
+    // Larger than the whole limit: not read ahead at all.
+    expect(pool.acquireAhead({}, 300_000, () => undefined)).toBeNull();
+    expect(dropped).toEqual(['a']);
+  });
 });
