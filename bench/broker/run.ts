@@ -44,6 +44,7 @@ import {
   round,
   runBench,
   runTool,
+  settleDisk,
   startBroker,
   startChild,
   stopChild,
@@ -210,6 +211,7 @@ function meanRaw(
 async function rawSendBaseline(
   files: string[],
 ): Promise<{ mb_per_s: number; bytes: number; seconds: number; server_cpu_s: number }> {
+  await settleDisk();
   const { child, match } = await startChild(
     'node',
     [RAW_SERVER, 'send', ...files],

@@ -5,7 +5,7 @@
  * child from /proc, and one temp dir. Every child started here is killed, and the temp dir
  * removed, when the bench ends, fails or is interrupted (runBench).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -193,6 +193,7 @@ export async function withRawAppendServer<T>(
     /listening (\d+)/,
   );
   try {
+    await settleDisk();
     const cpu0 = (await cpuSeconds(child.pid!)) ?? 0;
     const result = await body(Number(match[1]));
     const cpu1 = (await cpuSeconds(child.pid!)) ?? 0;
@@ -261,12 +262,24 @@ export interface PhaseStats {
   broker_hwm_mib: number;
 }
 
+/**
+ * Writes back every dirty page before a timed run, so that no run pays for the writeback of
+ * what an earlier run wrote: the kernel starts it 30 s after a write (or sooner under memory
+ * pressure), and on a 2-core machine its threads take CPU from whatever is being timed.
+ */
+export async function settleDisk(): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    execFile('sync', (err) => (err ? reject(err) : resolve())),
+  );
+}
+
 /** Broker CPU seconds over a phase (and its share of one core), the machine's load, and the
- * broker's memory after it. */
+ * broker's memory after it. The disk is settled first. */
 export async function measurePhase<T>(
   broker: Pick<Broker, 'pid'>,
   body: () => Promise<T>,
 ): Promise<[T, PhaseStats]> {
+  await settleDisk();
   const cpu0 = (await cpuSeconds(broker.pid)) ?? 0;
   const m0 = await machineJiffies();
   const t0 = performance.now();
