@@ -44,6 +44,7 @@ import { ReadBufferPool } from '../../src/log/read-buffer-pool.js';
 import { offsetFileName } from '../../src/log/segment-files.js';
 import { crc32c } from '../../src/protocol/crc32c.js';
 import { buildUncompressedRecordBatch } from '../../src/protocol/records/index.js';
+import { settleDisk } from '../support/processes.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -102,7 +103,9 @@ const median = (values: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
+/** Times `op`, after writing back what earlier runs left dirty (see settleDisk). */
 async function timed(op: () => Promise<unknown>): Promise<number> {
+  await settleDisk();
   const start = performance.now();
   await op();
   return performance.now() - start;
