@@ -62,6 +62,21 @@ describe('bin/broker answers every advertised version', () => {
     expect(created.topics[0].errorCode).toBe(ErrorCode.NONE);
   }
 
+  /** A sessionless Fetch of partition 0 from offset 0, by topic name (v0-12). */
+  function fetchFromStart(version: number, topic: string) {
+    return call(ApiKey.Fetch, version, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        { topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] },
+      ],
+    });
+  }
+
   beforeAll(async () => {
     requireBuiltBroker();
     dir = await mkdtemp(join(tmpdir(), 'broker-versions-'));
@@ -271,20 +286,7 @@ describe('bin/broker answers every advertised version', () => {
         baseOffset: BigInt(v),
       });
     }
-    const fetched = await call(ApiKey.Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic: 'versions-legacy',
-          partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
-        },
-      ],
-    });
+    const fetched = await fetchFromStart(12, 'versions-legacy');
     const batches = scanBatches(fetched.responses[0].partitions[0].records!).batches;
     const keys = [];
     for (const batch of batches) {
@@ -297,20 +299,7 @@ describe('bin/broker answers every advertised version', () => {
   it('a zstd topic answers Fetch below v10 with UNSUPPORTED_COMPRESSION_TYPE', async () => {
     await createTopic('versions-zstd', [{ name: 'compression.type', value: 'zstd' }]);
     for (const v of [3, 9, 10]) {
-      const response = await call(ApiKey.Fetch, v, {
-        replicaId: -1,
-        maxWaitMs: 0,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic: 'versions-zstd',
-            partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
-          },
-        ],
-      });
+      const response = await fetchFromStart(v, 'versions-zstd');
       expect(response.responses[0].partitions[0].errorCode).toBe(
         v < 10 ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.NONE,
       );
