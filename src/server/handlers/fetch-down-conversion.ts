@@ -35,7 +35,8 @@ export async function convertForFetchVersion(
         : 0;
   return Promise.all(
     results.map(async (result) => {
-      if (topicCompressionOf(result) === CompressionType.Zstd) return unsupportedCompression(result);
+      if (topicCompressionOf(result) === CompressionType.Zstd)
+        return unsupportedCompression(result);
       if (toMagic === undefined || result.records.length === 0) return result;
       try {
         const records = await downConvertBatches(result.records, toMagic, fetchOffsetOf(result));
