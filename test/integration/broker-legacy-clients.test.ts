@@ -1,14 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  prepareBrokerNode,
-  requireBuiltBroker,
   run,
-  startBrokerProcess,
+  startTempBroker,
   type BrokerNode,
-  type RunningBrokerProcess,
+  type TempBroker,
 } from '../harness/broker-process.js';
 
 /**
@@ -93,21 +90,17 @@ print(json.dumps({'acked': acked, 'records': records}))
 `;
 
 describe('bin/broker with old-protocol clients (message formats v0 and v1)', () => {
-  let dir: string;
+  let broker: TempBroker | undefined;
   let node: BrokerNode;
-  let broker: RunningBrokerProcess | undefined;
 
   beforeAll(async () => {
-    requireBuiltBroker();
-    dir = await mkdtemp(join(tmpdir(), 'broker-legacy-'));
-    node = await prepareBrokerNode(dir);
-    broker = await startBrokerProcess(node);
-    await writeFile(join(dir, 'kafka-python-legacy.py'), KAFKA_PYTHON_SCRIPT);
+    broker = await startTempBroker('broker-legacy-');
+    node = broker.node;
+    await writeFile(join(node.dir, 'kafka-python-legacy.py'), KAFKA_PYTHON_SCRIPT);
   }, 60_000);
 
   afterAll(async () => {
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   }, 30_000);
 
   for (const { fallback, magic } of LEGACY_PROTOCOLS) {
@@ -160,7 +153,7 @@ describe('bin/broker with old-protocol clients (message formats v0 and v1)', () 
       const topic = `legacy-python-${version.replaceAll('.', '-')}`;
       const result = await run(
         SYSTEM_PYTHON,
-        [join(dir, 'kafka-python-legacy.py'), node.bootstrap, topic, version],
+        [join(node.dir, 'kafka-python-legacy.py'), node.bootstrap, topic, version],
         { timeoutMs: 60_000 },
       );
       expect(result.code, result.stderr).toBe(0);

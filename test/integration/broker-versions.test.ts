@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponse, encodeRequest, type ApiKeyNumber } from '../../src/protocol/api.js';
 import type { Encodable } from '../../src/protocol/codec/compile.js';
@@ -19,12 +16,10 @@ import {
   TimestampType,
 } from '../../src/protocol/records/index.js';
 import {
-  prepareBrokerNode,
-  requireBuiltBroker,
   run,
-  startBrokerProcess,
+  startTempBroker,
   type BrokerNode,
-  type RunningBrokerProcess,
+  type TempBroker,
 } from '../harness/broker-process.js';
 import { WireClient } from '../harness/wire-client.js';
 
@@ -34,9 +29,8 @@ import { WireClient } from '../harness/wire-client.js';
  */
 
 describe('bin/broker answers every advertised version', () => {
-  let dir: string;
+  let broker: TempBroker | undefined;
   let node: BrokerNode;
-  let broker: RunningBrokerProcess | undefined;
   let client: WireClient;
   let correlationId = 0;
   let topicId = ZERO_UUID;
@@ -78,10 +72,8 @@ describe('bin/broker answers every advertised version', () => {
   }
 
   beforeAll(async () => {
-    requireBuiltBroker();
-    dir = await mkdtemp(join(tmpdir(), 'broker-versions-'));
-    node = await prepareBrokerNode(dir);
-    broker = await startBrokerProcess(node);
+    broker = await startTempBroker('broker-versions-');
+    node = broker.node;
     const produced = await run(
       '/usr/bin/kcat',
       ['-b', node.bootstrap, '-P', '-t', 'versions', '-K', ':'],
@@ -95,8 +87,7 @@ describe('bin/broker answers every advertised version', () => {
 
   afterAll(async () => {
     client?.socket.destroy();
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   }, 30_000);
 
   it('Metadata v0-12', async () => {

@@ -1,17 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ApiKey } from '../../src/protocol/messages/generated/index.js';
 import {
-  prepareBrokerNode,
-  requireBuiltBroker,
   run,
-  startBrokerProcess,
+  startTempBroker,
   type BrokerNode,
-  type RunningBrokerProcess,
+  type TempBroker,
 } from '../harness/broker-process.js';
 import { GroupConsumerProcess, SYSTEM_PYTHON } from '../harness/group-consumer.js';
 import { KafkaConnection } from '../harness/kafka-connection.js';
@@ -38,9 +35,8 @@ print(json.dumps({'values': values, 'committed': committed}))
 `;
 
 describe('consumer groups with the Python clients', () => {
-  let dir: string;
+  let broker: TempBroker | undefined;
   let node: BrokerNode;
-  let broker: RunningBrokerProcess | undefined;
   let admin: Admin;
   let producer: Producer;
   let wire: KafkaConnection;
@@ -86,11 +82,11 @@ describe('consumer groups with the Python clients', () => {
   }
 
   beforeAll(async () => {
-    requireBuiltBroker();
-    dir = await mkdtemp(join(tmpdir(), 'groups-python-'));
     // Offsets with their own retention are checked for expiry every half second.
-    node = await prepareBrokerNode(dir, { 'offsets.retention.check.interval.ms': '500' });
-    broker = await startBrokerProcess(node);
+    broker = await startTempBroker('groups-python-', {
+      'offsets.retention.check.interval.ms': '500',
+    });
+    node = broker.node;
     const kafka = new Kafka({
       clientId: 'groups-python-test',
       brokers: [node.bootstrap],
@@ -111,8 +107,7 @@ describe('consumer groups with the Python clients', () => {
     wire?.close();
     await producer?.disconnect();
     await admin?.disconnect();
-    await broker?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await broker?.close();
   }, 30_000);
 
   it('confluent-kafka, cooperative-sticky, static members: 2 partitions each; a restart within the session does not rebalance', async () => {
@@ -281,7 +276,7 @@ describe('consumer groups with the Python clients', () => {
     const topic = 'kp-topic';
     const groupId = 'kp-group';
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
-    const script = join(dir, 'kafka-python-group.py');
+    const script = join(node.dir, 'kafka-python-group.py');
     await writeFile(script, KAFKA_PYTHON_GROUP_SCRIPT);
     const consume = async () => {
       const result = await run(SYSTEM_PYTHON, [script, node.bootstrap, topic, groupId], {
