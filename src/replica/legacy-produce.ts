@@ -45,7 +45,10 @@ export async function upConvertLegacyMessageSet(
     for (const message of messages)
       checkTopLevel(message, first.magic, maxMessageBytes, partitionName);
     const wrapper = messages.find((m) => m.compression !== CompressionType.None);
-    if (wrapper === undefined) return { batch: await toBatch(messages), sourceCompression: 0 };
+    if (wrapper === undefined) {
+      const batch = await toBatch(messages, messages.some(isLogAppendTime));
+      return { batch, sourceCompression: CompressionType.None };
+    }
     if (messages.length > 1) {
       reject(
         ErrorCode.INVALID_RECORD,
@@ -59,7 +62,7 @@ export async function upConvertLegacyMessageSet(
     const inner = await unwrapLegacyMessage(wrapper);
     inner.forEach((message, index) => checkInner(message, index, partitionName));
     return {
-      batch: await toBatch([wrapper, ...inner], inner),
+      batch: await toBatch(inner, isLogAppendTime(wrapper) || inner.some(isLogAppendTime)),
       sourceCompression: wrapper.compression,
     };
   } catch (err) {
@@ -120,15 +123,17 @@ function checkInner(message: LegacyMessage, index: number, partitionName: string
   }
 }
 
+const isLogAppendTime = (m: LegacyMessage): boolean =>
+  m.timestampType === TimestampType.LogAppendTime;
+
 /**
- * The records as one uncompressed v2 batch. A LogAppendTime flag on any message carries
- * over, so the caller rejects it as it rejects such a v2 batch from a client.
+ * The records as one uncompressed v2 batch. A client's LogAppendTime flag carries over, so
+ * the caller rejects it as it rejects such a v2 batch from a client.
  */
 async function toBatch(
-  flagged: readonly LegacyMessage[],
-  records: readonly LegacyMessage[] = flagged,
+  records: readonly LegacyMessage[],
+  logAppendTime: boolean,
 ): Promise<RecordBatch> {
-  const logAppendTime = flagged.some((m) => m.timestampType === TimestampType.LogAppendTime);
   const bytes = await buildRecordBatch({
     records: records.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp })),
     timestampType: logAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime,

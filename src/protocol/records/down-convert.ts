@@ -1,7 +1,7 @@
 import { CompressionType } from '../compression/index.js';
 import { scanBatches } from './batch-iterator.js';
-import { buildLegacyMessageSet, writeLegacyEntry, type LegacyMagic } from './legacy-message-set.js';
-import { TIMESTAMP_TYPE_BIT, TimestampType, type TimestampTypeId } from './record-batch.js';
+import { buildLegacyMessages, type LegacyMagic } from './legacy-message-set.js';
+import type { TimestampTypeId } from './record-batch.js';
 
 /** A stored batch uses a codec the requested message format cannot express (zstd). */
 export class UnsupportedLegacyCompressionError extends Error {
@@ -40,36 +40,18 @@ export async function downConvertBatches(
       throw new UnsupportedLegacyCompressionError(compression);
     }
     const decoded = await batch.decodeRecords();
+    const kept =
+      compression === CompressionType.None
+        ? decoded.filter((record) => record.offset >= fetchOffset)
+        : decoded;
+    if (kept.length === 0) continue;
     const first = parts.length === 0;
-    let converted: Buffer[];
-    if (compression === CompressionType.None) {
-      const timestampBit =
-        toMagic === 1 && batch.timestampType === TimestampType.LogAppendTime
-          ? TIMESTAMP_TYPE_BIT
-          : 0;
-      converted = decoded
-        .filter((record) => record.offset >= fetchOffset)
-        .map((record) =>
-          writeLegacyEntry(
-            toMagic,
-            record.offset,
-            timestampBit,
-            record.timestamp,
-            record.key,
-            record.value,
-          ),
-        );
-    } else {
-      if (decoded.length === 0) continue;
-      converted = [
-        await buildLegacyMessageSet(decoded, {
-          magic: toMagic,
-          compression,
-          timestampType: batch.timestampType as TimestampTypeId,
-          logAppendTime: batch.maxTimestamp,
-        }),
-      ];
-    }
+    const converted = await buildLegacyMessages(kept, {
+      magic: toMagic,
+      compression,
+      timestampType: batch.timestampType as TimestampTypeId,
+      logAppendTime: batch.maxTimestamp,
+    });
     if (first) {
       // Like Kafka, the answer may grow to the whole first converted batch.
       limit = Math.max(

@@ -57,8 +57,8 @@ export {
 } from './batch-builder.js';
 export {
   buildLegacyMessageSet,
+  buildLegacyMessages,
   isLegacyMessageSet,
-  legacyEntrySize,
   scanLegacyMessages,
   unwrapLegacyMessage,
   writeLegacyEntry,

@@ -213,11 +213,7 @@ export interface LegacyRecordInput {
 }
 
 /** Size of one entry holding this key and value. */
-export function legacyEntrySize(
-  magic: LegacyMagic,
-  key: Buffer | null,
-  value: Buffer | null,
-): number {
+function legacyEntrySize(magic: LegacyMagic, key: Buffer | null, value: Buffer | null): number {
   return LOG_OVERHEAD + MESSAGE_OVERHEAD[magic] + (key?.length ?? 0) + (value?.length ?? 0);
 }
 
@@ -266,6 +262,14 @@ export async function buildLegacyMessageSet(
   records: readonly LegacyRecordInput[],
   options: BuildLegacyOptions,
 ): Promise<Buffer> {
+  return Buffer.concat(await buildLegacyMessages(records, options));
+}
+
+/** As buildLegacyMessageSet, one buffer per top-level message. */
+export async function buildLegacyMessages(
+  records: readonly LegacyRecordInput[],
+  options: BuildLegacyOptions,
+): Promise<Buffer[]> {
   const { magic, compression } = options;
   if (compression > MAX_LEGACY_COMPRESSION_ID) {
     throw new RangeError(`compression id ${compression} is not valid for message format v${magic}`);
@@ -280,7 +284,7 @@ export async function buildLegacyMessageSet(
         : record.timestamp;
   const first = records[0];
   const last = records.at(-1);
-  if (first === undefined || last === undefined) return Buffer.alloc(0);
+  if (first === undefined || last === undefined) return [];
   const compressed = compression !== 0;
   const entries = records.map((record) =>
     writeLegacyEntry(
@@ -293,19 +297,14 @@ export async function buildLegacyMessageSet(
       record.value,
     ),
   );
-  if (!compressed) return Buffer.concat(entries);
+  if (!compressed) return entries;
   let maxTimestamp = NO_TIMESTAMP;
   for (const record of records) {
     const timestamp = timestampOf(record);
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
   }
   const value = await compress(compression as CompressionTypeId, Buffer.concat(entries));
-  return writeLegacyEntry(
-    magic,
-    last.offset,
-    compression | timestampBit,
-    maxTimestamp,
-    null,
-    value,
-  );
+  return [
+    writeLegacyEntry(magic, last.offset, compression | timestampBit, maxTimestamp, null, value),
+  ];
 }

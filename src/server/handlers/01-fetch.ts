@@ -10,7 +10,10 @@ import {
   type IsolationLevelId,
 } from '../../replica/types.js';
 import type { BrokerServices } from '../broker-services.js';
-import { convertForFetchVersion } from './fetch-down-conversion.js';
+import {
+  convertForFetchVersion,
+  FIRST_FETCH_VERSION_WITHOUT_CONVERSION,
+} from './fetch-down-conversion.js';
 import type { ApiHandler, HandlerContext, ResponseBody } from '../router.js';
 
 /**
@@ -25,8 +28,6 @@ const FIRST_VERSION_WITH_MAX_BYTES = 3;
 const FIRST_VERSION_WITH_RACK = 11;
 const FIRST_VERSION_WITH_TOPIC_IDS = 13;
 const FIRST_VERSION_WITH_REPLICA_STATE = 15;
-/** Older versions may need their records down-converted or refused (zstd). */
-const FIRST_VERSION_WITHOUT_CONVERSION = 10;
 const INT32_MAX = 0x7fffffff;
 
 type FetchResponseBody = ResponseBody<typeof ApiKey.Fetch>;
@@ -55,9 +56,6 @@ export function createFetchHandler(services: BrokerServices): ApiHandler<typeof 
           logStartOffset: p.logStartOffset,
           partitionMaxBytes: p.partitionMaxBytes,
         })),
-      );
-      const fetchOffsets = new Map(
-        partitions.map((p) => [`${p.topic}:${p.partition}`, p.fetchOffset]),
       );
       const session = services.fetchSessions.newContext({
         version,
@@ -100,12 +98,12 @@ export function createFetchHandler(services: BrokerServices): ApiHandler<typeof 
       });
       const built = session.buildResponse(results);
       const answered =
-        version >= FIRST_VERSION_WITHOUT_CONVERSION
+        version >= FIRST_FETCH_VERSION_WITHOUT_CONVERSION
           ? built.partitions
           : await convertForFetchVersion(
               built.partitions,
               version,
-              (r) => fetchOffsets.get(`${r.topic}:${r.partition}`) ?? 0n,
+              partitions,
               (r) => services.replicaManager.getPartition(r.topic, r.partition)?.compressionType,
             );
       return {
