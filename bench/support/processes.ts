@@ -5,7 +5,8 @@
  * child from /proc, and one temp dir. Every child started here is killed, and the temp dir
  * removed, when the bench ends, fails or is interrupted (runBench).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -266,11 +267,40 @@ export interface PhaseStats {
  * Writes back every dirty page before a timed run, so that no run pays for the writeback of
  * what an earlier run wrote: the kernel starts it 30 s after a write (or sooner under memory
  * pressure), and on a 2-core machine its threads take CPU from whatever is being timed.
+ *
+ * `sync` runs in one long-lived shell, started at the first call. Spawning a process forks
+ * this one, which leaves every page of it copy-on-write: a bench that runs the engine in
+ * this process (bench/log) would then pay a page fault for each page it next writes to,
+ * which a broker never does.
  */
 export async function settleDisk(): Promise<void> {
-  await new Promise<void>((resolve, reject) =>
-    execFile('sync', (err) => (err ? reject(err) : resolve())),
-  );
+  settler ??= startSettler();
+  const { shell, output, lines } = settler;
+  // Between calls neither the shell nor its pipes keep a finished bench alive.
+  output.ref();
+  try {
+    shell.stdin!.write('sync && echo synced\n');
+    const { value, done } = await lines.next();
+    if (done || value !== 'synced') throw new Error('sync failed');
+  } finally {
+    output.unref();
+  }
+}
+
+interface Settler {
+  shell: ChildProcess;
+  output: Socket;
+  lines: AsyncIterator<string>;
+}
+let settler: Settler | null = null;
+
+function startSettler(): Settler {
+  const shell = spawn('sh', [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.add(shell);
+  shell.unref();
+  (shell.stdin as Socket).unref();
+  const output = shell.stdout as Socket;
+  return { shell, output, lines: createInterface({ input: output })[Symbol.asyncIterator]() };
 }
 
 /** Broker CPU seconds over a phase (and its share of one core), the machine's load, and the

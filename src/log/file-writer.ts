@@ -1,4 +1,4 @@
-import { writevSync } from 'node:fs';
+import { writev, writevSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
@@ -41,14 +41,17 @@ export class FileWriter {
     );
   }
 
-  /** Writes all of `buffers` (`bytes` in total) at `position`. */
-  async writeAll(
+  /**
+   * Writes all of `buffers` (`bytes` in total) at `position`: returns nothing when the write
+   * was made synchronously, else a promise of its end.
+   */
+  writeAll(
     handle: FileHandle,
     position: number,
     buffers: Buffer[],
     bytes: number,
-  ): Promise<void> {
-    if (!this.writesSynchronously(bytes)) return writeFully(handle, position, buffers, bytes);
+  ): Promise<void> | undefined {
+    if (!this.writesSynchronously(bytes)) return writeInPool(handle.fd, position, buffers, bytes);
     this.countSyncBytes(bytes);
     let written = 0;
     while (written < bytes) {
@@ -57,6 +60,7 @@ export class FileWriter {
       if (count <= 0) throw new Error(`short write at position ${position + written}`);
       written += count;
     }
+    return undefined;
   }
 
   private countSyncBytes(bytes: number): void {
@@ -91,19 +95,34 @@ export const segmentFileWriter = new FileWriter({
 });
 
 /** Writes all of `buffers` (`bytes` in total) at `position`, through the thread pool. */
-export async function writeFully(
+export function writeFully(
   handle: FileHandle,
   position: number,
   buffers: Buffer[],
   bytes: number,
 ): Promise<void> {
-  let written = 0;
-  while (written < bytes) {
-    const pending = written === 0 ? buffers : sliceBuffers(buffers, written);
-    const { bytesWritten } = await handle.writev(pending, position + written);
-    if (bytesWritten <= 0) throw new Error(`short write at position ${position + written}`);
-    written += bytesWritten;
-  }
+  return writeInPool(handle.fd, position, buffers, bytes);
+}
+
+/**
+ * The thread-pool write behind writeFully, through fs.writev's callback: a segment append
+ * makes one per commit, and the callback form costs the event loop less than FileHandle's
+ * promise form. The caller keeps `fd` open until the promise settles.
+ */
+function writeInPool(fd: number, position: number, buffers: Buffer[], bytes: number) {
+  return new Promise<void>((resolve, reject) => {
+    let written = 0;
+    const next = (pending: Buffer[]) =>
+      writev(fd, pending, position + written, (err, count) => {
+        if (err) return reject(err);
+        if (count <= 0) return reject(new Error(`short write at position ${position + written}`));
+        written += count;
+        if (written < bytes) next(sliceBuffers(buffers, written));
+        else resolve();
+      });
+    if (bytes > 0) next(buffers);
+    else resolve();
+  });
 }
 
 /** `buffers` without their first `skip` bytes. */

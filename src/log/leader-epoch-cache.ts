@@ -86,6 +86,11 @@ export class LeaderEpochCache {
     this.entries = kept;
   }
 
+  /** Whether flush() has anything to write or wait for. */
+  get hasUnwrittenChanges(): boolean {
+    return this.dirty || this.flushesInFlight > 0;
+  }
+
   private flushing: Promise<void> = Promise.resolve();
   private flushesInFlight = 0;
 
@@ -94,7 +99,7 @@ export class LeaderEpochCache {
    * on disk; writes never overlap (they share a temp file). Free when nothing is pending.
    */
   flush(): Promise<void> {
-    if (!this.dirty && this.flushesInFlight === 0) return Promise.resolve();
+    if (!this.hasUnwrittenChanges) return Promise.resolve();
     this.flushesInFlight++;
     const run = this.flushing.then(async () => {
       if (!this.dirty) return;

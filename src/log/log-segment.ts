@@ -90,6 +90,8 @@ export class LogSegment {
   private handle: FileHandle | null = null;
   /** The open in progress, so concurrent first uses share one descriptor. */
   private opening: Promise<FileHandle> | null = null;
+  /** The latest thread-pool write, which close() lets finish. */
+  private writing: Promise<void> | null = null;
   size: number;
   writtenSize: number;
   /** Offset after the last batch of this segment. */
@@ -282,11 +284,29 @@ export class LogSegment {
     return position;
   }
 
-  /** Writes registered batches (contiguous, starting at `position`) to the file. */
-  async write(position: number, buffers: Buffer[]): Promise<void> {
+  /**
+   * Writes registered batches (contiguous, starting at `position`) to the file: returns
+   * nothing when that was done synchronously, else a promise of its end.
+   */
+  write(position: number, buffers: Buffer[]): Promise<void> | undefined {
+    if (!this.handle) return this.file().then((handle) => this.writeTo(handle, position, buffers));
+    return this.writeTo(this.handle, position, buffers);
+  }
+
+  private writeTo(handle: FileHandle, position: number, buffers: Buffer[]) {
     let bytes = 0;
     for (const b of buffers) bytes += b.length;
-    await segmentFileWriter.writeAll(await this.file(), position, buffers, bytes);
+    const writing = segmentFileWriter.writeAll(handle, position, buffers, bytes);
+    if (!writing) {
+      this.recordWritten(position, buffers, bytes);
+      return undefined;
+    }
+    // close() waits for it: the write goes to the descriptor, which must stay open.
+    this.writing = writing.then(() => this.recordWritten(position, buffers, bytes));
+    return this.writing;
+  }
+
+  private recordWritten(position: number, buffers: Buffer[], bytes: number): void {
     this.writtenSize = position + bytes;
     this.cacheTail(position, buffers);
   }
@@ -297,7 +317,7 @@ export class LogSegment {
     let at = position;
     for (const buf of buffers) {
       const entry = tailCacheEntry(buf);
-      this.tail.push({ position: at, ...entry });
+      this.tail.push({ position: at, buf: entry.buf, charge: entry.charge });
       this.tailBytes += entry.charge;
       at += buf.length;
     }
@@ -696,6 +716,7 @@ export class LogSegment {
   async close(): Promise<void> {
     this.dropReadAhead();
     if (this.opening) await this.opening.catch(() => undefined);
+    if (this.writing) await this.writing.catch(() => undefined);
     const handle = this.handle;
     this.handle = null;
     if (handle) await handle.close();

@@ -1,6 +1,6 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RecordBatch, iterateBatches, TimestampType } from '../protocol/records/index.js';
+import { RecordBatch, readBatches, TimestampType } from '../protocol/records/index.js';
 import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
@@ -333,15 +333,16 @@ export class Log {
     let writePosition = writeSegment.size;
     let buffers: Buffer[] = [];
     let messages = 0;
-    const flushBuffers = async () => {
-      if (buffers.length > 0) await writeSegment.write(writePosition, buffers);
+    const flushBuffers = () => {
+      const writing = buffers.length > 0 ? writeSegment.write(writePosition, buffers) : undefined;
       buffers = [];
+      return writing;
     };
     try {
       for (const append of appends) {
         let batches: RecordBatch[];
         try {
-          batches = [...iterateBatches(append.records, { onTruncated: 'throw' })];
+          batches = readBatches(append.records);
           if (batches.length === 0) throw new RangeError('no record batches to append');
           if (!append.assignOffsets) this.checkFollowerOffsets(batches);
         } catch (err) {
@@ -406,10 +407,11 @@ export class Log {
         }
         results.push(result);
       }
-      await flushBuffers();
+      const writing = flushBuffers();
+      if (writing) await writing;
       this.logEndOffset = this.activeSegment.nextOffset;
       this.unflushedMessages += messages;
-      await this.leaderEpochCache.flush();
+      if (this.leaderEpochCache.hasUnwrittenChanges) await this.leaderEpochCache.flush();
       // flush.messages: the fsync happens before the appends are acknowledged.
       if (this.unflushedMessages >= this.config.flushMessages) await this.flushNow();
     } catch (err) {

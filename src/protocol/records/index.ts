@@ -40,11 +40,9 @@ export {
   type EndTransactionMarkerType,
 } from './control-records.js';
 export {
-  iterateBatches,
   scanBatches,
   readBatches,
   type BatchFramingOptions,
-  type BatchIterationOptions,
   type BatchScanResult,
 } from './batch-iterator.js';
 export {
