@@ -327,10 +327,15 @@ export class TimeIndex extends SparseIndex {
 
   /** Adds an entry when the timestamp is newer than the last one, as Kafka does. */
   maybeAppend(timestamp: bigint, offset: bigint): void {
-    const last = this.lastEntry;
     // An empty index behaves as if its last entry were (NO_TIMESTAMP, base), as in Kafka.
-    if (!last && timestamp <= -1n) return;
-    if (last && (timestamp <= last.timestamp || offset < last.offset)) return;
+    // Read in place: this runs for every indexed batch appended.
+    if (this.count === 0) {
+      if (timestamp <= -1n) return;
+    } else {
+      const last = this.count - 1;
+      if (timestamp <= this.entries.readBigInt64BE(last * 12)) return;
+      if (offset - this.baseOffset < BigInt(this.relativeOffsetAt(last))) return;
+    }
     if (this.isFull) return;
     const at = this.slot();
     this.entries.writeBigInt64BE(timestamp, at);

@@ -263,10 +263,18 @@ export class Log {
 
   /** Runs `op` after every queued commit and structural change. */
   private exclusive<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op);
-    this.queue = run.catch(() => undefined);
+    // With nothing queued, `op` starts at once rather than a microtask later.
+    const idle = this.queued === 0;
+    this.queued++;
+    const run = idle ? startNow(op) : this.queue.then(op);
+    this.queue = run.then(this.dequeue, this.dequeue);
     return run;
   }
+
+  private queued = 0;
+  private readonly dequeue = () => {
+    this.queued--;
+  };
 
   /** Like `exclusive`, once the background fsyncs of rolled segments are done too. */
   private structural<T>(op: () => Promise<T>): Promise<T> {
@@ -816,5 +824,14 @@ export class Log {
     // A background fsync of a rolled segment still writes its index files: let it end.
     await this.rollFlushes;
     for (const s of this.segments) await s.close();
+  }
+}
+
+/** `op()`, with a synchronous throw turned into a rejection. */
+function startNow<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return op();
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
 }
