@@ -107,6 +107,11 @@ export class Log {
   private pending: PendingAppend[] = [];
   private commitScheduled = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Operations in `queue` not yet settled. */
+  private queued = 0;
+  private readonly dequeue = () => {
+    this.queued--;
+  };
   /** fsyncs of segments rolled away from, running beside new appends. */
   private rollFlushes: Promise<void> = Promise.resolve();
   private unflushedMessages = 0;
@@ -270,11 +275,6 @@ export class Log {
     this.queue = run.then(this.dequeue, this.dequeue);
     return run;
   }
-
-  private queued = 0;
-  private readonly dequeue = () => {
-    this.queued--;
-  };
 
   /** Like `exclusive`, once the background fsyncs of rolled segments are done too. */
   private structural<T>(op: () => Promise<T>): Promise<T> {
