@@ -547,6 +547,25 @@ describe('group commit', () => {
     );
     await expect(log.read(0n, 10)).rejects.toBeInstanceOf(KafkaStorageError);
   });
+
+  test('closing the files waits for a write still in the thread pool', async () => {
+    const log = await openLog({ segmentBytes: 1 << 24 });
+    await appendMany(log, 1);
+    // Larger than the synchronous budget of a turn, so it is written by the thread pool.
+    const big = await batchOf([2000n], { valueSize: 600 * 1024 });
+    let appendedFirst = false;
+    const appended = log.appendAsLeader(big, 0).then((r) => {
+      appendedFirst = true;
+      return r;
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // the commit has started
+    await log.closeHandles();
+    expect(appendedFirst).toBe(true);
+    expect((await appended).firstOffset).toBe(1n);
+    const stored = await allBatches(await openLog({ segmentBytes: 1 << 24 }));
+    expect(stored.map((b) => b.baseOffset)).toEqual([0n, 1n]);
+    expect(stored[1].sizeInBytes).toBe(big.length);
+  });
 });
 
 describe('timestamps', () => {
