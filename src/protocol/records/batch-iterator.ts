@@ -61,16 +61,12 @@ function collectBatches(
     const size = frameBatch(buf, position, end, maxBatchSize);
     if (size < 0) {
       if (onTruncated === 'stop') return { batches, trailingBytes: end - position };
-      throw truncatedBatch(end - position, position);
+      throw new CorruptRecordError(
+        `truncated record batch: ${end - position} bytes left at offset ${position}`,
+      );
     }
     batches.push(new RecordBatch(buf, position));
     position += size;
   }
   return { batches, trailingBytes: 0 };
-}
-
-function truncatedBatch(bytesLeft: number, position: number): CorruptRecordError {
-  return new CorruptRecordError(
-    `truncated record batch: ${bytesLeft} bytes left at offset ${position}`,
-  );
 }
