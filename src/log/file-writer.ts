@@ -51,7 +51,7 @@ export class FileWriter {
     buffers: Buffer[],
     bytes: number,
   ): Promise<void> | undefined {
-    if (!this.writesSynchronously(bytes)) return writeInPool(handle.fd, position, buffers, bytes);
+    if (!this.writesSynchronously(bytes)) return writeFully(handle, position, buffers, bytes);
     this.countSyncBytes(bytes);
     let written = 0;
     while (written < bytes) {
@@ -94,26 +94,22 @@ export const segmentFileWriter = new FileWriter({
   asyncPeriodMs: 5_000,
 });
 
-/** Writes all of `buffers` (`bytes` in total) at `position`, through the thread pool. */
+/**
+ * Writes all of `buffers` (`bytes` in total) at `position`, through the thread pool. It
+ * uses fs.writev's callback: a segment append makes one such write per commit, and the
+ * callback form costs the event loop less than FileHandle's promise form. The caller keeps
+ * the handle open until the promise settles.
+ */
 export function writeFully(
   handle: FileHandle,
   position: number,
   buffers: Buffer[],
   bytes: number,
 ): Promise<void> {
-  return writeInPool(handle.fd, position, buffers, bytes);
-}
-
-/**
- * The thread-pool write behind writeFully, through fs.writev's callback: a segment append
- * makes one per commit, and the callback form costs the event loop less than FileHandle's
- * promise form. The caller keeps `fd` open until the promise settles.
- */
-function writeInPool(fd: number, position: number, buffers: Buffer[], bytes: number) {
   return new Promise<void>((resolve, reject) => {
     let written = 0;
     const next = (pending: Buffer[]) =>
-      writev(fd, pending, position + written, (err, count) => {
+      writev(handle.fd, pending, position + written, (err, count) => {
         if (err) return reject(err);
         if (count <= 0) return reject(new Error(`short write at position ${position + written}`));
         written += count;

@@ -371,24 +371,17 @@ export class Partition {
           `leadership of ${this.key} changed during the append`,
         );
       }
-      if (batch.hasProducerId) {
-        const check = this.producerState.checkClientBatch(batch);
-        // Not awaited here: the answer waits for the original's append, later ones need not.
-        if (check.kind === 'duplicate') return this.answerDuplicate(check.batch);
-        if (batch.isTransactional) {
-          // No transaction coordinator yet, so no partition can be part of an ongoing transaction.
-          fail(
-            ErrorCode.INVALID_TXN_STATE,
-            `records for ${this.key} are not part of an ongoing transaction`,
-          );
-        }
-        if (check.kind === 'reject') fail(check.errorCode, `${this.key}: ${check.message}`);
-      } else if (batch.isTransactional) {
+      const check = batch.hasProducerId ? this.producerState.checkClientBatch(batch) : null;
+      // Not awaited here: the answer waits for the original's append, later ones need not.
+      if (check?.kind === 'duplicate') return this.answerDuplicate(check.batch);
+      if (batch.isTransactional) {
+        // No transaction coordinator yet, so no partition can be part of an ongoing transaction.
         fail(
           ErrorCode.INVALID_TXN_STATE,
           `records for ${this.key} are not part of an ongoing transaction`,
         );
       }
+      if (check?.kind === 'reject') fail(check.errorCode, `${this.key}: ${check.message}`);
 
       if (this.appendsInFlight === 0) this.nextAppendOffset = this.log.logEndOffset;
       firstOffset = this.nextAppendOffset;

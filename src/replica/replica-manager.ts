@@ -48,9 +48,9 @@ export const INTERNAL_TOPICS: ReadonlySet<string> = new Set([
   '__share_group_state',
 ]);
 
-/** ListOffsets / OffsetForLeaderEpoch replica ids. */
 /** Idle fetch read buffers kept for reuse, across all partitions. */
 const FETCH_BUFFER_POOL_BYTES = 64 * 1024 * 1024;
+/** ListOffsets / OffsetForLeaderEpoch replica ids. */
 const CONSUMER_REPLICA_ID = -1;
 const DEBUGGING_REPLICA_ID = -2;
 /** The newest Produce version this layer's rules follow. */
