@@ -152,7 +152,7 @@ async function run(options: ProducerOptions): Promise<number> {
   const batchBytesLimit = Number(producerProps.get('batch.size') ?? 16384);
   const client = new KafkaClient({ bootstrapServers: bootstrap, clientId: 'console-producer' });
   try {
-    const info = await client.topic(topic);
+    const info = await client.topic(topic, false, true);
     const numPartitions = info.partitions.length;
     let stickyPartition = Math.floor(Math.random() * numPartitions);
     const pending = new Map<number, { records: RecordInput[]; bytes: number }>();

@@ -110,6 +110,10 @@ export interface ProduceResult {
 /** ListOffsets special timestamps. */
 export const OffsetSpec = { LATEST: -1n, EARLIEST: -2n, MAX_TIMESTAMP: -3n } as const;
 
+/** How long topic(…, allowAutoTopicCreation) waits for a just-created topic's leader. */
+const NEW_TOPIC_RETRY_MS = 100;
+const NEW_TOPIC_METADATA_ATTEMPTS = 50;
+
 /** Throws KafkaError(code) named after the code, with the broker's message when there is one. */
 export function throwIfError(code: number, message?: string | null, what?: string): void {
   if (code === ErrorCode.NONE) return;
@@ -280,17 +284,29 @@ export class KafkaClient {
     return this.metadata(topics);
   }
 
-  /** Cached topic metadata, refreshed when missing; throws UNKNOWN_TOPIC_OR_PARTITION. */
-  async topic(name: string, refresh = false): Promise<TopicInfo> {
-    let info = refresh ? undefined : this.topics.get(name);
-    if (!info) {
-      const md = await this.metadata([name]);
+  /**
+   * Cached topic metadata, refreshed when missing; throws UNKNOWN_TOPIC_OR_PARTITION. With
+   * `allowAutoTopicCreation`, a missing topic is created where the broker allows it, as a
+   * Kafka producer's metadata request does, and waited for while its leader is elected.
+   */
+  async topic(name: string, refresh = false, allowAutoTopicCreation = false): Promise<TopicInfo> {
+    const cached = refresh ? undefined : this.topics.get(name);
+    if (cached) return cached;
+    for (let attempt = 1; ; attempt++) {
+      const md = await this.metadata([name], allowAutoTopicCreation);
       const t = md.topics.find((x) => x.name === name);
       if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name} not found`);
+      if (
+        allowAutoTopicCreation &&
+        t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE &&
+        attempt < NEW_TOPIC_METADATA_ATTEMPTS
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, NEW_TOPIC_RETRY_MS));
+        continue;
+      }
       throwIfError(t.errorCode, null, `topic ${name}`);
-      info = t;
+      return t;
     }
-    return info;
   }
 
   /** The leader's node id for a partition (refreshing metadata once when unknown). */

@@ -153,6 +153,26 @@ describe('Kafka tools against bin/broker', () => {
     expect(lines(described.stdout)[0]).toContain('\tPartitionCount: 3\t');
   });
 
+  it('console producer creates a missing topic where the broker auto-creates topics', async () => {
+    const produce = await tool(
+      'kafka-console-producer',
+      ['--bootstrap-server', bootstrap, '--topic', 'tools-auto-created'],
+      'first\n',
+    );
+    expect(produce.code, produce.stderr).toBe(0);
+    const consume = await tool('kafka-console-consumer', [
+      '--bootstrap-server',
+      bootstrap,
+      '--topic',
+      'tools-auto-created',
+      '--from-beginning',
+      '--max-messages',
+      '1',
+    ]);
+    expect(consume.code, consume.stderr).toBe(0);
+    expect(lines(consume.stdout)).toEqual(['first']);
+  });
+
   const produced = ['h1:v1,h2:v2\tk1:hello', '\tk2:world', 'only\tk3:with:colons', 'h4:x\tk4:'];
 
   it('console producer -> console consumer round trip with keys and headers', async () => {
