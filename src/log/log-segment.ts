@@ -28,13 +28,6 @@ export interface SegmentOptions {
   tailCacheBytes: number;
 }
 
-/** Header fields of a batch being appended, read once by the caller. */
-export interface AppendedBatch {
-  size: number;
-  lastOffset: bigint;
-  maxTimestamp: bigint;
-}
-
 /** What a header scan reports of one batch in the file. */
 export interface BatchPosition {
   position: number;
@@ -256,17 +249,10 @@ export class LogSegment {
   }
 
   /**
-   * Registers a batch that will be written at the current end of the segment and records
-   * its index entries; returns its file position.
+   * Registers a batch (its size, last offset and max timestamp) that will be written at the
+   * current end of the segment and records its index entries; returns its file position.
    */
-  registerAppend(
-    batch: RecordBatch,
-    { size, lastOffset, maxTimestamp }: AppendedBatch = {
-      size: batch.sizeInBytes,
-      lastOffset: batch.lastOffset,
-      maxTimestamp: batch.maxTimestamp,
-    },
-  ): number {
+  registerAppend(size: number, lastOffset: bigint, maxTimestamp: bigint): number {
     const position = this.size;
     if (this.rollingBasedTimestamp === null) this.rollingBasedTimestamp = maxTimestamp;
     if (maxTimestamp > this.maxTimestampSoFar) {
@@ -647,7 +633,7 @@ export class LogSegment {
     const epoch = view.partitionLeaderEpoch;
     const lastEpoch = result.epochs.length > 0 ? result.epochs[result.epochs.length - 1][0] : -1;
     if (epoch >= 0 && epoch > lastEpoch) result.epochs.push([epoch, view.baseOffset]);
-    this.registerAppend(view);
+    this.registerAppend(view.sizeInBytes, view.lastOffset, view.maxTimestamp);
     result.batches++;
     return true;
   }

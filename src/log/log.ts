@@ -4,7 +4,7 @@ import { RecordBatch, readBatches, TimestampType } from '../protocol/records/ind
 import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
-import { LogSegment, type AppendedBatch, type BatchPosition } from './log-segment.js';
+import { LogSegment, type BatchPosition } from './log-segment.js';
 import type { ReadBufferPool } from './read-buffer-pool.js';
 import {
   CLEANED_SUFFIX,
@@ -346,6 +346,8 @@ export class Log {
       buffers = [];
       return writing;
     };
+    const now = this.clock.now();
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? BigInt(now) : -1n;
     try {
       for (const append of appends) {
         let batches: RecordBatch[];
@@ -358,9 +360,6 @@ export class Log {
           results.push(null);
           continue;
         }
-        const now = this.clock.now();
-        const logAppendTime =
-          this.config.messageTimestampType === 'LogAppendTime' ? BigInt(now) : -1n;
         const result: AppendResult = {
           firstOffset: -1n,
           lastOffset: -1n,
@@ -381,16 +380,14 @@ export class Log {
             if (logAppendTime >= 0n)
               batch.setMaxTimestamp(logAppendTime, TimestampType.LogAppendTime);
           }
-          const appended: AppendedBatch = {
-            size: batch.sizeInBytes,
-            lastOffset: baseOffset + BigInt(batch.lastOffsetDelta),
-            maxTimestamp: batch.maxTimestamp,
-          };
+          const size = batch.sizeInBytes;
+          const lastOffset = baseOffset + BigInt(batch.lastOffsetDelta);
+          const maxTimestamp = batch.maxTimestamp;
           if (
             this.activeSegment.shouldRoll(
-              appended.size,
-              appended.lastOffset,
-              appended.maxTimestamp,
+              size,
+              lastOffset,
+              maxTimestamp,
               this.config.segmentBytes,
               this.config.segmentMs - this.rollJitterMs,
               now,
@@ -401,15 +398,15 @@ export class Log {
             writeSegment = this.activeSegment;
             writePosition = writeSegment.size;
           }
-          this.activeSegment.registerAppend(batch, appended);
+          this.activeSegment.registerAppend(size, lastOffset, maxTimestamp);
           buffers.push(batch.bytes);
           if (result.firstOffset < 0n) result.firstOffset = baseOffset;
-          result.lastOffset = appended.lastOffset;
-          if (appended.maxTimestamp > result.maxTimestamp) {
-            result.maxTimestamp = appended.maxTimestamp;
-            result.offsetOfMaxTimestamp = appended.lastOffset;
+          result.lastOffset = lastOffset;
+          if (maxTimestamp > result.maxTimestamp) {
+            result.maxTimestamp = maxTimestamp;
+            result.offsetOfMaxTimestamp = lastOffset;
           }
-          result.bytes += appended.size;
+          result.bytes += size;
           messages += batch.recordCount;
           this.leaderEpochCache.assign(batch.partitionLeaderEpoch, baseOffset);
         }

@@ -65,7 +65,7 @@ function collectBatches(
         `truncated record batch: ${end - position} bytes left at offset ${position}`,
       );
     }
-    batches.push(new RecordBatch(buf, position));
+    batches.push(new RecordBatch(buf, position, true));
     position += size;
   }
   return { batches, trailingBytes: 0 };

@@ -121,9 +121,14 @@ export class RecordBatch {
 
   /**
    * Checks the framing (magic 2, a sane batchLength, the whole batch inside `buf`) so that
-   * every getter stays in bounds; the CRC is left to verify()/isValid().
+   * every getter stays in bounds, unless the caller has `framed` it with frameBatch; the
+   * CRC is left to verify()/isValid().
    */
-  constructor(buf: Buffer, position = 0) {
+  constructor(buf: Buffer, position = 0, framed = false) {
+    this.buf = buf;
+    this.position = position;
+    // The batch iterator has just framed it.
+    if (framed) return;
     if (!Number.isInteger(position) || position < 0 || position > buf.length) {
       throw new RangeError(`batch position ${position} outside a buffer of ${buf.length} bytes`);
     }
@@ -133,8 +138,6 @@ export class RecordBatch {
         `truncated record batch at offset ${position}: only ${buf.length - position} bytes available`,
       );
     }
-    this.buf = buf;
-    this.position = position;
   }
 
   static at(buf: Buffer, position = 0): RecordBatch {
@@ -227,7 +230,10 @@ export class RecordBatch {
 
   /** The batch's own bytes (a slice of `buf`, not a copy), ready to write out. */
   get bytes(): Buffer {
-    return this.buf.subarray(this.position, this.position + this.sizeInBytes);
+    const size = this.sizeInBytes;
+    // A produce request usually carries one batch per partition: `buf` is then the batch.
+    if (this.position === 0 && size === this.buf.length) return this.buf;
+    return this.buf.subarray(this.position, this.position + size);
   }
 
   /** The bytes after the header: the records, or their compressed form. */
@@ -296,7 +302,16 @@ export class RecordBatch {
 
   /** Assigns the batch its log offset; outside the CRC, so no recomputation. */
   setBaseOffset(baseOffset: bigint): void {
-    this.buf.writeBigInt64BE(baseOffset, this.position + BASE_OFFSET);
+    const at = this.position + BASE_OFFSET;
+    // One BigInt conversion instead of writeBigInt64BE's shifts and masks: this runs for
+    // every appended batch, and offsets stay far below 2^53.
+    const value = Number(baseOffset);
+    if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+      this.buf.writeUInt32BE(Math.floor(value / 0x1_0000_0000), at);
+      this.buf.writeUInt32BE(value % 0x1_0000_0000, at + 4);
+    } else {
+      this.buf.writeBigInt64BE(baseOffset, at);
+    }
   }
 
   /** Stamps the leader epoch; outside the CRC by design, so no recomputation. */

@@ -47,7 +47,10 @@ async function makeBatch(
 /** Registers and writes batches, as Log's group commit does. */
 async function append(segment: LogSegment, batches: RecordBatch[]): Promise<Appended[]> {
   const start = segment.size;
-  const out = batches.map((view) => ({ view, position: segment.registerAppend(view) }));
+  const out = batches.map((view) => ({
+    view,
+    position: segment.registerAppend(view.sizeInBytes, view.lastOffset, view.maxTimestamp),
+  }));
   await segment.write(
     start,
     batches.map((b) => b.bytes),

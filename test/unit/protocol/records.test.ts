@@ -333,6 +333,32 @@ describe('RecordBatch builder and view', () => {
 });
 
 describe('in-place patching', () => {
+  it('writes every base offset as the int64 it is, small, large and beyond 2^53', async () => {
+    const batch = new RecordBatch(await buildRecordBatch({ records: sampleRecords() }));
+    for (const offset of [
+      0n,
+      1n,
+      0xffffffffn,
+      0x1_0000_0000n,
+      2n ** 53n - 1n,
+      2n ** 53n + 1n,
+      -1n,
+    ]) {
+      batch.setBaseOffset(offset);
+      expect(batch.baseOffset).toBe(offset);
+      expect(batch.buf.readBigInt64BE(0)).toBe(offset);
+    }
+  });
+
+  it('hands out a batch that fills its buffer as that buffer, and a batch inside one as a slice', async () => {
+    const bytes = await buildRecordBatch({ records: sampleRecords() });
+    expect(new RecordBatch(bytes).bytes).toBe(bytes);
+    const container = Buffer.concat([Buffer.alloc(3), bytes]);
+    const inner = new RecordBatch(container, 3).bytes;
+    expect(inner).not.toBe(container);
+    expect(inner.equals(bytes)).toBe(true);
+  });
+
   it('patches baseOffset and partitionLeaderEpoch without touching the CRC', async () => {
     const bytes = await buildRecordBatch({
       records: sampleRecords(),
