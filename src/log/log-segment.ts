@@ -98,6 +98,8 @@ export class LogSegment {
   private tail: { position: number; buf: Buffer; charge: number }[] = [];
   private tailBytes = 0;
   private readAhead: ReadAhead | null = null;
+  /** The highest offset the indexes can express relative to baseOffset. */
+  private readonly lastIndexableOffset: bigint;
 
   private constructor(
     readonly dir: string,
@@ -114,6 +116,7 @@ export class LogSegment {
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestampSoFar = baseOffset;
     this.createdMs = nowMs;
+    this.lastIndexableOffset = baseOffset + 0x7fffffffn;
   }
 
   /** Creates an empty segment and its files. */
@@ -235,7 +238,7 @@ export class LogSegment {
     nowMs: number,
   ): boolean {
     // Even an empty segment cannot hold offsets its indexes cannot express (Kafka rolls too).
-    if (lastOffset - this.baseOffset > 0x7fffffffn) return true;
+    if (lastOffset > this.lastIndexableOffset) return true;
     if (this.size === 0) return false;
     if (this.size > segmentBytes - batchBytes) return true;
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;

@@ -109,6 +109,11 @@ export class Log {
   private queue: Promise<unknown> = Promise.resolve();
   /** Operations in `queue` not yet settled. */
   private queued = 0;
+  private readonly commit = () => this.commitPending();
+  private readonly startCommit = () => {
+    this.commitScheduled = false;
+    void this.exclusive(this.commit);
+  };
   private readonly dequeue = () => {
     this.queued--;
   };
@@ -318,10 +323,7 @@ export class Log {
       this.pending.push({ records, assignOffsets, leaderEpoch, resolve, reject });
       if (!this.commitScheduled) {
         this.commitScheduled = true;
-        setImmediate(() => {
-          this.commitScheduled = false;
-          void this.exclusive(() => this.commitPending());
-        });
+        setImmediate(this.startCommit);
       }
     });
   }

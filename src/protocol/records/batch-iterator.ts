@@ -16,9 +16,7 @@ export interface BatchScanResult {
   trailingBytes: number;
 }
 
-function bounds(buf: Buffer, options: BatchFramingOptions): [number, number] {
-  const start = options.start ?? 0;
-  const end = options.end ?? buf.length;
+function checkBounds(buf: Buffer, start: number, end: number): void {
   if (
     !Number.isInteger(start) ||
     !Number.isInteger(end) ||
@@ -28,7 +26,6 @@ function bounds(buf: Buffer, options: BatchFramingOptions): [number, number] {
   ) {
     throw new RangeError(`invalid range [${start}, ${end}) over a buffer of ${buf.length} bytes`);
   }
-  return [start, end];
 }
 
 /** All complete batches plus the size of a truncated tail (a Fetch response's last batch). */
@@ -53,7 +50,9 @@ function collectBatches(
   options: BatchFramingOptions,
   onTruncated: 'throw' | 'stop',
 ): BatchScanResult {
-  const [start, end] = bounds(buf, options);
+  const start = options.start ?? 0;
+  const end = options.end ?? buf.length;
+  checkBounds(buf, start, end);
   const maxBatchSize = options.maxBatchSize ?? Infinity;
   const batches: RecordBatch[] = [];
   let position = start;
