@@ -25,7 +25,8 @@
  *    shutdown; heap and open file descriptors before/after. Runs in a child process
  *    started with --expose-gc, so the heap is not shared with the other benches.
  *
- * Medians of ROUNDS timed rounds after an untimed warm-up, raw and engine alternating.
+ * Medians of ROUNDS (appends: APPEND_ROUNDS) timed rounds after an untimed warm-up, raw and
+ * engine alternating.
  * Total runtime about 1-2 minutes.
  * Run: npx tsc -p tsconfig.build.json && node dist/bench/log/run.js [--only=append,read,recovery,memory]
  */
@@ -53,6 +54,11 @@ const MB = 1e6;
 
 /** Timed rounds per measurement, after one untimed warm-up round (page cache, JIT). */
 const ROUNDS = 5;
+/**
+ * Appends get more: a round of 100 partitions lasts only 50-150 ms, and the shared host
+ * stretches single rounds of either side to several times that.
+ */
+const APPEND_ROUNDS = 9;
 const RECORD_BYTES = 1024;
 const IN_FLIGHT = 5;
 /** Bytes appended per append measurement. */
@@ -289,8 +295,8 @@ async function benchAppend(root: string, c: AppendCase): Promise<void> {
   // Round 0 is a warm-up: the first writes into pages the VM has not touched yet are slow.
   // The order alternates: a run right after another one's hundreds of MiB of writes can meet
   // the kernel's writeback, and that must not always fall on the same side.
-  for (let r = 0; r <= ROUNDS; r++) {
-    const last = r === ROUNDS && c.keepFor !== undefined;
+  for (let r = 0; r <= APPEND_ROUNDS; r++) {
+    const last = r === APPEND_ROUNDS && c.keepFor !== undefined;
     let rawMs: number;
     let engineMs: number;
     if (r % 2 === 0) {
