@@ -25,8 +25,7 @@
  *    shutdown; heap and open file descriptors before/after. Runs in a child process
  *    started with --expose-gc, so the heap is not shared with the other benches.
  *
- * Medians of ROUNDS (appends: APPEND_ROUNDS) timed rounds after an untimed warm-up, raw and
- * engine alternating.
+ * Medians of ROUNDS timed rounds after an untimed warm-up, raw and engine alternating.
  * Total runtime about 1-2 minutes.
  * Run: npx tsc -p tsconfig.build.json && node dist/bench/log/run.js [--only=append,read,recovery,memory]
  */
@@ -52,13 +51,12 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const MB = 1e6;
 
-/** Timed rounds per measurement, after one untimed warm-up round (page cache, JIT). */
-const ROUNDS = 5;
 /**
- * Appends get more: a round of 100 partitions lasts only 50-150 ms, and the shared host
- * stretches single rounds of either side to several times that.
+ * Timed rounds per measurement, after one untimed warm-up round (page cache, JIT). A round
+ * lasts 50-400 ms, and the shared host stretches single rounds of either side to several
+ * times that, so the median needs a good number of them.
  */
-const APPEND_ROUNDS = 9;
+const ROUNDS = 9;
 const RECORD_BYTES = 1024;
 const IN_FLIGHT = 5;
 /** Bytes appended per append measurement. */
@@ -295,8 +293,8 @@ async function benchAppend(root: string, c: AppendCase): Promise<void> {
   // Round 0 is a warm-up: the first writes into pages the VM has not touched yet are slow.
   // The order alternates: a run right after another one's hundreds of MiB of writes can meet
   // the kernel's writeback, and that must not always fall on the same side.
-  for (let r = 0; r <= APPEND_ROUNDS; r++) {
-    const last = r === APPEND_ROUNDS && c.keepFor !== undefined;
+  for (let r = 0; r <= ROUNDS; r++) {
+    const last = r === ROUNDS && c.keepFor !== undefined;
     let rawMs: number;
     let engineMs: number;
     if (r % 2 === 0) {
@@ -414,20 +412,26 @@ async function benchRead(dir: string, recordsPerBatch: number): Promise<void> {
     const raw: number[] = [];
     const rawAlloc: number[] = [];
     const engine: number[] = [];
+    const timeRaw = () =>
+      timed(async () => {
+        for (let i = 0; i < READ_PASSES; i++) await rawRead(files, READ_BYTES);
+      });
+    const timeEngine = () =>
+      timed(async () => {
+        for (let i = 0; i < READ_PASSES; i++) {
+          const bytes = await readLogByOffset(log, pool);
+          if (bytes !== logBytes) throw new Error(`read ${bytes} of ${logBytes} bytes`);
+        }
+      });
     for (let r = 0; r < ROUNDS; r++) {
-      raw.push(
-        await timed(async () => {
-          for (let i = 0; i < READ_PASSES; i++) await rawRead(files, READ_BYTES);
-        }),
-      );
-      engine.push(
-        await timed(async () => {
-          for (let i = 0; i < READ_PASSES; i++) {
-            const bytes = await readLogByOffset(log, pool);
-            if (bytes !== logBytes) throw new Error(`read ${bytes} of ${logBytes} bytes`);
-          }
-        }),
-      );
+      // Alternating, as the appends do, so neither side always runs second.
+      if (r % 2 === 0) {
+        raw.push(await timeRaw());
+        engine.push(await timeEngine());
+      } else {
+        engine.push(await timeEngine());
+        raw.push(await timeRaw());
+      }
       rawAlloc.push(
         await timed(async () => {
           for (let i = 0; i < READ_PASSES; i++) await rawRead(files, READ_BYTES, undefined, false);
@@ -451,6 +455,8 @@ async function benchRead(dir: string, recordsPerBatch: number): Promise<void> {
       raw_fresh_buffer_per_read_mb_per_s: rawFreshMbps,
       ratio,
       ratio_vs_fresh_buffer: round3(engineMbps / rawFreshMbps),
+      engine_rounds_ms: engine.map(Math.round),
+      raw_rounds_ms: raw.map(Math.round),
       target_ratio: TARGET_READ_RATIO,
       pass: ratio >= TARGET_READ_RATIO,
     });
